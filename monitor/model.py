@@ -5,7 +5,7 @@ All frozen; all datetimes are aware and in UTC. Nothing here does I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -85,8 +85,6 @@ class Alert:
     published_at: datetime | None
     matches: tuple[Match, ...]
     text_source: TextSource = TextSource.ARTICLE
-    # Plain-text notices for the admin ("feed broken") reuse the same path.
-    notice: str | None = field(default=None)
 
     @property
     def rules(self) -> tuple[str, ...]:
