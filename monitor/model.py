@@ -89,3 +89,33 @@ class Alert:
     @property
     def rules(self) -> tuple[str, ...]:
         return tuple(match.rule for match in self.matches)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store remembers about a feed between polls and restarts."""
+
+    name: str
+    url: str  # the configured URL, or where a permanent redirect moved it
+    configured_url: str  # as in config.yaml, to notice when the user changes it
+    etag: str | None = None
+    last_modified: str | None = None
+    first_polled_at: datetime | None = None
+    last_poll_at: datetime | None = None
+    last_status: str | None = None  # "ok", "not-modified", or the error
+    consecutive_errors: int = 0
+    next_poll_at: datetime | None = None
+    stories_seen: int = 0
+    last_alert_at: datetime | None = None
+    gone: bool = False  # the server said 410 Gone: polling stopped
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One pending outbox row: an alert owed to one notifier."""
+
+    id: int
+    notifier: str
+    alert: Alert
+    attempts: int
+    created_at: datetime

@@ -1,0 +1,260 @@
+"""The one HTTP client: connection limits, conditional GET, size caps, and the
+address guard for links taken from feed content.
+
+Feed URLs come from the user's config and may point anywhere. Story links come
+from feeds, that is from strangers: they may not reach loopback, private,
+link-local or multicast addresses unless the host is allowed, a check made
+after DNS resolution (a resolver that filters addresses, so the checked address
+is the one connected to) and again on every redirect.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+from monitor import __version__
+from monitor.errors import FetchError
+
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A 200 response, body read in full (within the cap)."""
+
+    url: str  # after redirects
+    body: bytes
+    content_type: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # set when the first hop was a permanent redirect
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304: the feed has not changed since the validators we sent."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which private addresses story links may reach."""
+
+    hosts: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def from_allowed(cls, allowed: Iterable[str]) -> AddressPolicy:
+        hosts: set[str] = set()
+        networks: list[IPNetwork] = []
+        for item in allowed:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                hosts.add(item.lower())
+        return cls(frozenset(hosts), tuple(networks))
+
+    def allows(self, host: str, address: str) -> bool:
+        if host.lower() in self.hosts:
+            return True
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if any(ip in net for net in self.networks):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves names, then drops every address the policy does not allow."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+        self._inner = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        allowed = [r for r in results if self.policy.allows(host, r["host"])]
+        if not allowed:
+            raise OSError(f"{host} resolves only to private or reserved addresses")
+        return allowed
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+class HttpClient:
+    """One aiohttp session for feeds and pages; call ``aclose`` when done."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = f"monitor/{__version__}",
+        timeout: timedelta = timedelta(seconds=20),
+        max_body: int = 10_000_000,
+        concurrency: int = 50,
+        per_host: int = 2,
+        policy: AddressPolicy | None = None,
+    ) -> None:
+        self.max_body = max_body
+        self._resolver = GuardedResolver(policy or AddressPolicy())
+        connector = aiohttp.TCPConnector(
+            limit=concurrency, limit_per_host=per_host, resolver=self._resolver
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=timeout.total_seconds()),
+            headers={"User-Agent": user_agent},
+        )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self._session
+
+    @property
+    def policy(self) -> AddressPolicy:
+        return self._resolver.policy
+
+    @policy.setter
+    def policy(self, policy: AddressPolicy) -> None:
+        self._resolver.policy = policy
+
+    async def aclose(self) -> None:
+        await self._session.close()
+
+    async def fetch_feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Fetched | NotModified:
+        """Conditional GET of a feed the user configured."""
+        headers = {"Accept": _FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return await self._get(url, headers, guard=False)
+
+    async def fetch_page(self, url: str) -> Fetched:
+        """GET a story page whose link came from a feed: address-guarded."""
+        result = await self._get(url, {"Accept": "text/html,application/xhtml+xml"}, guard=True)
+        if isinstance(result, NotModified):  # we sent no validators; a 304 is the server's bug
+            raise FetchError("page answered 304 Not Modified to a plain GET", status=304)
+        return result
+
+    async def _get(
+        self, url: str, headers: dict[str, str], *, guard: bool
+    ) -> Fetched | NotModified:
+        moved_to: str | None = None
+        for hop in range(MAX_REDIRECTS + 1):
+            if guard:
+                self._check_literal_address(url)
+            try:
+                async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
+                    if resp.status in _REDIRECTS and "Location" in resp.headers:
+                        target = urljoin(url, resp.headers["Location"])
+                        if hop == 0 and resp.status in _PERMANENT_REDIRECTS:
+                            moved_to = target
+                        url = target
+                        continue
+                    return await self._finish(resp, url, moved_to)
+            except FetchError:
+                raise
+            except TimeoutError as e:
+                raise FetchError(f"timed out fetching {_host(url)}") from e
+            except aiohttp.ClientError as e:
+                raise FetchError(f"could not fetch {_host(url)}: {_describe(e)}") from e
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects from {_host(url)}")
+
+    async def _finish(
+        self, resp: aiohttp.ClientResponse, url: str, moved_to: str | None
+    ) -> Fetched | NotModified:
+        etag = resp.headers.get("ETag")
+        last_modified = resp.headers.get("Last-Modified")
+        if resp.status == 304:
+            return NotModified(etag=etag, last_modified=last_modified)
+        if resp.status != 200:
+            raise FetchError(
+                f"HTTP {resp.status} {resp.reason or ''}".strip() + f" from {_host(url)}",
+                status=resp.status,
+                retry_after=parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC)),
+            )
+        body = await self._read_capped(resp, url)
+        return Fetched(
+            url=url,
+            body=body,
+            content_type=resp.headers.get("Content-Type"),
+            etag=etag,
+            last_modified=last_modified,
+            moved_to=moved_to,
+        )
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
+        # Content-Length is only a hint (and is the compressed size); the real
+        # cap is counted on decompressed bytes as they stream in.
+        declared = resp.content_length
+        if declared is not None and declared > self.max_body:
+            raise FetchError(f"{_host(url)} sent {declared} bytes, over the {self.max_body} cap")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > self.max_body:
+                raise FetchError(f"{_host(url)} sent more than the {self.max_body}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _check_literal_address(self, url: str) -> None:
+        # aiohttp does not consult the resolver for IP literals, so check them here.
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"refusing a {parts.scheme or 'relative'}: link")
+        host = parts.hostname or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return
+        if not self.policy.allows(host, host):
+            raise FetchError(f"refusing a link to the private or reserved address {host}")
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url[:80]
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return f"connection failed ({error.os_error.strerror or error.os_error})"
+    return str(error) or type(error).__name__

@@ -1,0 +1,96 @@
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from feedsite import FeedSite, Story
+
+from monitor.errors import FetchError
+from monitor.http import AddressPolicy, Fetched, HttpClient, NotModified, parse_retry_after
+
+LOOPBACK = AddressPolicy.from_allowed(["127.0.0.1"])
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    site = await FeedSite().start()
+    site.add(Story("one", "Talks in Kazan", ["Russia hosted Taliban leaders."]))
+    yield site
+    await site.stop()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[HttpClient]:
+    client = HttpClient(max_body=1_000_000, policy=LOOPBACK)
+    yield client
+    await client.aclose()
+
+
+async def test_conditional_get_returns_not_modified(site: FeedSite, client: HttpClient) -> None:
+    first = await client.fetch_feed(site.feed_url)
+    assert isinstance(first, Fetched)
+    assert first.etag
+    assert b"Talks in Kazan" in first.body
+    second = await client.fetch_feed(site.feed_url, etag=first.etag)
+    assert isinstance(second, NotModified)
+    assert site.not_modified == 1
+
+
+async def test_gzip_bomb_is_stopped_at_the_decompressed_cap(
+    site: FeedSite, client: HttpClient
+) -> None:
+    with pytest.raises(FetchError, match="cap"):
+        await client.fetch_page(f"{site.base_url}/bomb")
+
+
+async def test_story_links_may_not_reach_loopback_unless_allowed(site: FeedSite) -> None:
+    guarded = HttpClient()
+    try:
+        with pytest.raises(FetchError, match="private or reserved"):
+            await guarded.fetch_page(site.story_url("one"))
+        # A name that resolves to loopback is refused after resolution too.
+        with pytest.raises(FetchError, match="private or reserved"):
+            await guarded.fetch_page(site.story_url("one").replace("127.0.0.1", "localhost"))
+        # The feed itself is the user's own choice: it may be anywhere.
+        assert isinstance(await guarded.fetch_feed(site.feed_url), Fetched)
+    finally:
+        await guarded.aclose()
+
+
+async def test_a_redirect_cannot_smuggle_a_link_to_a_private_address(site: FeedSite) -> None:
+    client = HttpClient(policy=AddressPolicy.from_allowed(["localhost"]))
+    try:
+        start = site.base_url.replace("127.0.0.1", "localhost")
+        with pytest.raises(FetchError, match="private or reserved"):
+            await client.fetch_page(f"{start}/moved?to={site.story_url('one')}")
+    finally:
+        await client.aclose()
+
+
+async def test_permanent_redirect_reports_the_new_url(site: FeedSite, client: HttpClient) -> None:
+    result = await client.fetch_feed(f"{site.base_url}/moved?to=/feed.xml")
+    assert isinstance(result, Fetched)
+    assert result.moved_to == site.feed_url
+
+
+async def test_http_errors_carry_status_and_retry_after(site: FeedSite, client: HttpClient) -> None:
+    site.feed_status = 429
+    site.feed_headers = {"Retry-After": "120"}
+    with pytest.raises(FetchError) as caught:
+        await client.fetch_feed(site.feed_url)
+    assert caught.value.status == 429
+    assert caught.value.retry_after == timedelta(seconds=120)
+    assert "429" in str(caught.value)
+
+
+async def test_connection_refused_is_a_fetch_error(client: HttpClient) -> None:
+    with pytest.raises(FetchError, match="could not fetch"):
+        await client.fetch_feed("http://127.0.0.1:9/feed.xml")
+
+
+def test_retry_after_as_http_date() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now) == timedelta(minutes=1)
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
