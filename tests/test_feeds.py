@@ -1,10 +1,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from corpus import need_corpus
 
 from monitor.errors import ParseError
 from monitor.feeds import canonical_url, html_to_text, parse_feed
-from corpus import need_corpus
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Desk &amp; Wire</title>
@@ -12,7 +12,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
   <title>Talks in  Kazan</title>
   <link>/news/2024/talks?utm_source=rss&amp;id=7#comments</link>
   <guid isPermaLink="false">story-1</guid>
-  <description>&lt;p&gt;Russia hosted &lt;b&gt;Taliban&lt;/b&gt; leaders.&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</description>
+  <description>&lt;p&gt;Russia hosted &lt;b&gt;Taliban&lt;/b&gt; leaders.&lt;/p&gt;
+  &lt;script&gt;x()&lt;/script&gt;</description>
   <pubDate>Fri, 04 Oct 2024 10:00:00 +0300</pubDate>
 </item>
 <item><title>No link, no guid</title><description>Only text</description></item>
@@ -62,16 +63,14 @@ def test_an_empty_but_valid_feed_has_no_entries() -> None:
 
 
 def test_entity_expansion_is_bounded() -> None:
-    laughs = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
-<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
-<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
-<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
-<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
-<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
-<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title></item></channel></rss>"""
+    levels = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    ]
+    laughs = (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{"".join(levels)}]>'
+        '<rss version="2.0"><channel><title>&lol9;</title>'
+        "<item><title>&lol9;</title></item></channel></rss>"
+    ).encode()
     try:
         feed = parse_feed(laughs, base_url="https://example.org/")
     except ParseError:

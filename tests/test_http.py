@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from feedsite import FeedSite, Story
@@ -88,8 +88,6 @@ async def test_connection_refused_is_a_fetch_error(client: HttpClient) -> None:
 
 
 def test_retry_after_as_http_date() -> None:
-    from datetime import UTC, datetime
-
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now) == timedelta(minutes=1)
     assert parse_retry_after("soon", now) is None
