@@ -1,0 +1,607 @@
+"""config.yaml → frozen, validated ``Config`` (DESIGN §2 is the contract).
+
+``load``/``parse`` read the YAML with a loader that remembers the line of every
+key, substitute ``${NAME}`` references (the environment, else the file
+``$CREDENTIALS_DIRECTORY/NAME``), and validate with pydantic. Every problem —
+YAML types, unknown keys, bad durations or terms, unknown notifier/feed/tag
+references, duplicate names, missing secrets — is collected and raised as one
+``ConfigError`` whose issues carry the dotted key path and the 1-based line.
+Secret values never appear in an error message or a ``repr``.
+
+Scalars follow YAML 1.2: ``yes``/``no``/``on``/``off``, ``1:30`` and dates stay
+strings, so a term such as ``NO`` (Norway) is not read as ``False``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PositiveInt,
+    SecretStr,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    WrapSerializer,
+    field_validator,
+    model_validator,
+)
+
+from monitor import __version__, units
+from monitor.errors import ConfigError, ConfigIssue
+from monitor.terms import compile_term, normalize
+from monitor.units import QuietHours
+
+__all__ = [
+    "Config",
+    "ConsoleNotifierConfig",
+    "Defaults",
+    "EmailNotifierConfig",
+    "ExtractSettings",
+    "FeedConfig",
+    "HttpSettings",
+    "NotifierConfig",
+    "QuietHours",
+    "RuleConfig",
+    "SlackNotifierConfig",
+    "TermGroup",
+    "TermNode",
+    "load",
+    "parse",
+]
+
+DEFAULT_USER_AGENT = f"monitor/{__version__} (+https://github.com/monitor)"
+StoryField = Literal["title", "summary", "text"]  # a Story field rules can search
+FIELDS: tuple[StoryField, ...] = ("title", "summary", "text")
+_MODEL = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+Duration = Annotated[timedelta, BeforeValidator(units.parse_duration)]
+Size = Annotated[int, BeforeValidator(units.parse_size)]
+Name = Annotated[str, AfterValidator(units.check_name)]
+HostOrNetwork = Annotated[str, AfterValidator(units.check_host_or_network)]
+Selector = Annotated[str, AfterValidator(units.check_selector)]
+
+
+def _check_term(term: str) -> str:
+    compile_term(term)  # the very compiler rules.py uses, so both agree on what is valid
+    return term
+
+
+def _number_as_text(value: object) -> object:
+    # `any: [2024]` is a year the user meant as a word, not a type error.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Term = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_check_term)]
+NonEmpty = Field(min_length=1)
+EntityName = Annotated[str, AfterValidator(_check_term)]  # also one of the entity's names
+
+
+class HttpSettings(BaseModel):
+    model_config = _MODEL
+    user_agent: Annotated[str, AfterValidator(units.check_header_value)] = DEFAULT_USER_AGENT
+    timeout: Duration = timedelta(seconds=20)
+    max_body: Size = 10 * 1024 * 1024
+    concurrency: PositiveInt = 50
+    per_host: PositiveInt = 2
+    allow_private: tuple[HostOrNetwork, ...] = ()
+
+
+class Defaults(BaseModel):
+    model_config = _MODEL
+    interval: Duration = timedelta(minutes=10)
+    lookback: Duration = timedelta(days=1)
+    fetch_article: bool = True
+    notify: tuple[Name, ...] = ("console",)
+    admin: tuple[Name, ...] = ("console",)
+
+
+class ExtractSettings(BaseModel):
+    model_config = _MODEL
+    remove: tuple[Selector, ...] = ()
+    keep: tuple[Selector, ...] = ()
+
+
+class FeedConfig(BaseModel):
+    """One feed; ``interval``, ``lookback`` and ``fetch_article`` come from defaults if absent."""
+
+    model_config = _MODEL
+    url: Annotated[str, AfterValidator(units.check_feed_url)]
+    name: Name  # derived from the URL's host when not given
+    interval: Duration = Defaults().interval
+    lookback: Duration = Defaults().lookback
+    fetch_article: bool = True
+    tags: tuple[Name, ...] = ()
+    extract: ExtractSettings = ExtractSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("url"), str):
+            return {**data, "name": units.derive_feed_name(data["url"])}
+        return data
+
+
+def _node_kind(value: Any) -> str:
+    return "group" if isinstance(value, dict | TermGroup) else "term"
+
+
+TermNode = Annotated[
+    Annotated[Term, Tag("term")] | Annotated["TermGroup", Tag("group")],
+    Discriminator(_node_kind),
+]
+
+
+class TermGroup(BaseModel):
+    """``all`` items must all be found, one ``any`` item (if given), no ``none`` item."""
+
+    model_config = _MODEL
+    all_terms: tuple[TermNode, ...] = Field((), alias="all")
+    any_terms: tuple[TermNode, ...] = Field((), alias="any")
+    none_terms: tuple[TermNode, ...] = Field((), alias="none")
+
+    @model_validator(mode="after")
+    def _needs_all_or_any(self) -> TermGroup:
+        if not self.all_terms and not self.any_terms:
+            raise ValueError("needs 'all' or 'any' (a 'none' alone would match everything)")
+        return self
+
+
+class RuleConfig(TermGroup):
+    """A named top-level group: where to look, which feeds, whom to tell."""
+
+    name: Annotated[str, Field(min_length=1)]
+    fields: tuple[StoryField, ...] = Field(FIELDS, alias="in", min_length=1)
+    feeds: tuple[str, ...] = ()  # feed names or "#tag"; empty: every feed
+    notify: tuple[Name, ...] = ("console",)  # defaults.notify when absent from the file
+
+
+class ConsoleNotifierConfig(BaseModel):
+    model_config = _MODEL
+    type: Literal["console"] = "console"
+    name: Name = "console"
+
+
+class SlackNotifierConfig(BaseModel):
+    model_config = _MODEL
+    type: Literal["slack"] = "slack"
+    name: Name
+    webhook: SecretStr
+
+    @field_validator("webhook")
+    @classmethod
+    def _https_only(cls, webhook: SecretStr) -> SecretStr:
+        units.check_webhook(webhook.get_secret_value())
+        return webhook
+
+
+_SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+class EmailNotifierConfig(BaseModel):
+    """``smtp: host[:port]`` in the file becomes ``host`` and ``port`` here."""
+
+    model_config = _MODEL
+    type: Literal["email"] = "email"
+    name: Name
+    host: Annotated[str, Field(min_length=1)]
+    port: int = Field(ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: Annotated[str, AfterValidator(units.check_address)] = Field(alias="from")
+    to: tuple[Annotated[str, AfterValidator(units.check_address)], ...] = Field(min_length=1)
+    digest: Duration | None = None
+    quiet_hours: Annotated[QuietHours, BeforeValidator(units.parse_quiet_hours)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_smtp(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(smtp := data.pop("smtp", None), str):
+            try:
+                data["host"], port = units.split_host_port(smtp)
+            except ValueError:
+                data["host"], _, data["port"] = smtp.rpartition(":")  # port's check will say why
+            else:
+                if port is not None:
+                    data["port"] = port
+        elif smtp is not None:
+            data["host"] = smtp  # not a string: the host field will say so
+        data.setdefault("port", _SMTP_PORTS.get(str(data.get("security", "starttls")), 587))
+        return data
+
+    @field_validator("security")
+    @classmethod
+    def _plain_only_locally(cls, security: str, info: ValidationInfo) -> str:
+        if security == "none" and info.data.get("host") not in units.LOCAL_HOSTS:
+            raise ValueError("none sends mail unencrypted: allowed only to localhost")
+        return security
+
+
+NotifierConfig = Annotated[
+    ConsoleNotifierConfig | SlackNotifierConfig | EmailNotifierConfig,
+    Field(discriminator="type"),
+]
+
+
+def _freeze_notifiers(value: Mapping[str, NotifierConfig]) -> Mapping[str, NotifierConfig]:
+    return MappingProxyType({"console": ConsoleNotifierConfig(), **value})
+
+
+def _freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))  # read-only; pydantic would hand out a dict
+
+
+# Serialise the read-only views as the dicts pydantic's schema expects.
+_AS_DICT = WrapSerializer(lambda value, handler: handler(dict(value)))
+
+
+class Config(BaseModel):
+    model_config = _MODEL
+    source: Path | None = None  # the file it was loaded from; set by load(), not by the file
+    state_dir: Path = Path("state")
+    listen: Annotated[str, AfterValidator(units.check_listen)] | None = None
+    http: HttpSettings = HttpSettings()
+    defaults: Defaults = Defaults()
+    feeds: tuple[FeedConfig, ...] = ()
+    entities: Annotated[
+        Mapping[EntityName, Annotated[tuple[Term, ...], NonEmpty]],
+        AfterValidator(_freeze),
+        _AS_DICT,
+    ] = Field(default_factory=lambda: MappingProxyType({}))
+    rules: tuple[RuleConfig, ...] = ()
+    notifiers: Annotated[
+        Mapping[Name, NotifierConfig], AfterValidator(_freeze_notifiers), _AS_DICT
+    ] = Field(default_factory=lambda: _freeze_notifiers({}))
+
+
+# --- Reading: YAML with line numbers, ${NAME} references, cross-references ---------
+
+KeyPath = tuple[str | int, ...]
+Problem = Callable[[KeyPath, str], None]  # reports an issue at a key path
+
+_BOOL, _INT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int"
+_YAML11_ONLY = {_BOOL, _INT, "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader resolving plain scalars as YAML 1.2 does (see the module docstring)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag not in _YAML11_ONLY]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_REFERENCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_MAX_NODES = 100_000  # alias bombs: each alias is walked again, unlike PyYAML's own constructor
+
+
+class _Reader:
+    """Builds plain values from YAML, noting each key's line and resolving ``${NAME}``."""
+
+    def __init__(self, text: str, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.lines: dict[KeyPath, int] = {}
+        self.problems: list[tuple[KeyPath, str, int | None]] = []
+        self.secrets: list[str] = []  # substituted values, scrubbed from every message
+        self.unresolved: list[KeyPath] = []  # paths with a missing ${NAME}: already reported
+        self._loader = _Loader(text)
+        self._nodes = 0
+
+    def read(self) -> object:
+        try:
+            node = self._loader.get_single_node()
+            return None if node is None else self._build(node, (), frozenset())
+        finally:
+            self._loader.dispose()
+
+    def problem(self, path: KeyPath, message: str, line: int | None = None) -> None:
+        self.problems.append((path, message, line))
+
+    def issues(self) -> list[ConfigIssue]:
+        found: dict[ConfigIssue, None] = {}  # ordered set: pydantic may repeat itself
+        for path, message, line in self.problems:
+            text = message
+            for secret in self.secrets:
+                text = text.replace(secret, "***")
+            found[ConfigIssue(_dotted(path), line or self._line(path), text)] = None
+        return sorted(found, key=lambda issue: (issue.line or 0, issue.path))
+
+    def _line(self, path: KeyPath) -> int | None:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path)
+
+    def _build(self, node: yaml.Node, path: KeyPath, parents: frozenset[int]) -> object:
+        self._nodes += 1
+        if self._nodes > _MAX_NODES or id(node) in parents:
+            mark = node.start_mark
+            raise yaml.MarkedYAMLError(problem="recursive or exploding aliases", problem_mark=mark)
+        parents |= {id(node)}
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, parents)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, child in enumerate(node.value):
+                self.lines[(*path, i)] = child.start_mark.line + 1
+                items.append(self._build(child, (*path, i), parents))
+            return items
+        value = self._loader.construct_object(node)
+        if isinstance(value, str):
+            return self._substitute(value, path, node.start_mark.line + 1)
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, parents: frozenset[int]) -> object:
+        self._loader.flatten_mapping(node)  # resolves "<<: *anchor" merges
+        result: dict[str, object] = {}
+        for key_node, value_node in node.value:
+            key = self._loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                self.problem(path, "keys must be plain strings", line)
+                continue
+            key = str(key)
+            if key in result:
+                self.problem((*path, key), "duplicate key", line)
+                continue
+            self.lines[(*path, key)] = line
+            result[key] = self._build(value_node, (*path, key), parents)
+        return result
+
+    def _substitute(self, text: str, path: KeyPath, line: int) -> str:
+        def replace(found: re.Match[str]) -> str:
+            if found[1] is None:
+                return "${"  # "$${" escapes a literal "${"
+            value = self._resolve(found[1], path, line)
+            if value is None:
+                self.unresolved.append(path)
+                return found[0]
+            if value:
+                self.secrets.append(value)
+            return value
+
+        return _REFERENCE.sub(replace, text)
+
+    def _resolve(self, name: str, path: KeyPath, line: int) -> str | None:
+        if not _REFERENCE_NAME.fullmatch(name):
+            self.problem(path, f"${{{name}}}: not a valid variable name", line)
+            return None
+        if name in self.environ:
+            return self.environ[name]
+        directory = self.environ.get("CREDENTIALS_DIRECTORY")
+        if directory:
+            try:
+                text = (Path(directory) / name).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                pass
+            except (OSError, UnicodeDecodeError) as e:
+                self.problem(path, f"${{{name}}}: cannot read the credential file: {e}", line)
+                return None
+            else:
+                return text.removesuffix("\n")
+        where = " nor $CREDENTIALS_DIRECTORY/" + name if directory else ""
+        self.problem(path, f"${{{name}}} is not set: no environment variable {name}{where}", line)
+        return None
+
+
+def _dotted(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
+def load(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a config file; relative paths in it are taken from its directory."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), [ConfigIssue("", None, f"cannot read: {e}")]) from e
+    config = parse(text, source=str(path), base_dir=path.parent, environ=environ)
+    return config.model_copy(update={"source": path})
+
+
+def parse(
+    text: str,
+    *,
+    source: str = "<config>",
+    base_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Validate config text; ``environ`` (default ``os.environ``) serves ``${NAME}``."""
+    environ = os.environ if environ is None else environ
+    reader = _Reader(text, environ)
+    try:
+        raw = reader.read()
+    except yaml.YAMLError as e:
+        raise ConfigError(source, [_yaml_issue(e)]) from e
+    if not isinstance(raw, dict):
+        empty = raw is None
+        message = "the file is empty" if empty else "the top level must be a mapping (feeds:, ...)"
+        raise ConfigError(source, [ConfigIssue("", None if empty else 1, message)])
+    _check_references(raw, reader.problem)  # on the file as written, before defaults fill in
+    _fill_in(raw, environ, base_dir, reader.problem)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as e:
+        errors = [(_path_of(err["loc"], raw), err) for err in e.errors(include_input=False)]
+        for path, error in errors:
+            # "Too short" after invalid items were dropped: the items' own errors say more.
+            inner = error["type"] == "too_short" and any(
+                len(p) > len(path) and p[: len(path)] == path for p, _ in errors
+            )
+            missing_secret = any(path[: len(done)] == done for done in reader.unresolved)
+            if not inner and not missing_secret:
+                reader.problem(path, _message(error["type"], error["msg"]))
+    if reader.problems or config is None:
+        # Not chained: a ValidationError's text shows input values, secrets among them.
+        raise ConfigError(source, reader.issues()) from None
+    return config
+
+
+def _yaml_issue(error: yaml.YAMLError) -> ConfigIssue:
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        what = ", ".join(filter(None, [error.problem, error.context]))
+        return ConfigIssue("", mark.line + 1 if mark else None, f"YAML syntax: {what}")
+    return ConfigIssue("", None, f"YAML syntax: {error}")
+
+
+def _fill_in(
+    raw: dict[str, Any], environ: Mapping[str, str], base_dir: Path | None, problem: Problem
+) -> None:
+    """Put in what the file leaves to defaults, so every model holds final values."""
+    if "source" in raw:
+        problem(("source",), "unknown key")
+        del raw["source"]
+    state_dir = raw.get("state_dir") or environ.get("STATE_DIRECTORY", "").split(":")[0] or "state"
+    if isinstance(state_dir, str) and base_dir is not None:
+        state_dir = str(base_dir / state_dir)  # an absolute state_dir replaces base_dir
+    raw["state_dir"] = state_dir
+    try:
+        defaults = Defaults.model_validate(raw.get("defaults", {}))
+    except ValidationError:
+        defaults = Defaults()  # its errors are reported at defaults.*, not once per feed
+    for feed in _dicts(raw.get("feeds")):
+        for key in ("interval", "lookback", "fetch_article"):
+            feed.setdefault(key, getattr(defaults, key))
+    for rule in _dicts(raw.get("rules")):
+        rule.setdefault("notify", defaults.notify)
+    for key, notifier in _dict(raw.get("notifiers")).items():
+        if isinstance(notifier, dict):
+            if "name" in notifier:
+                problem(("notifiers", key, "name"), "unknown key (the name is the key above)")
+            notifier["name"] = key
+
+
+def _check_references(raw: dict[str, Any], problem: Problem) -> None:
+    """Cross-references and duplicate names, on raw data so that all are reported at once."""
+    notifiers = {"console", *_dict(raw.get("notifiers"))}
+    defaults = _dict(raw.get("defaults"))
+    for key in ("notify", "admin"):
+        _check_known(defaults.get(key), ("defaults", key), notifiers, "notifier", problem)
+    names, tags = _feed_names(raw.get("feeds"), problem)
+    rule_names: dict[str, int] = {}
+    for i, item in enumerate(_list(raw.get("rules"))):
+        rule = _dict(item)
+        name = rule.get("name")
+        if isinstance(name, str) and name in rule_names:
+            first = rule_names[name]
+            problem(("rules", i, "name"), f"duplicate rule name {name!r} (also rules[{first}])")
+        elif isinstance(name, str):
+            rule_names[name] = i
+        _check_known(rule.get("notify"), ("rules", i, "notify"), notifiers, "notifier", problem)
+        scopes = {*names, *(f"#{tag}" for tag in tags)}
+        _check_known(rule.get("feeds"), ("rules", i, "feeds"), scopes, "feed or #tag", problem)
+    entities: dict[str, str] = {}
+    for name in _dict(raw.get("entities")):
+        key = normalize(name).casefold()
+        if key in entities:
+            problem(("entities", name), f"entity {entities[key]!r} is already defined")
+        entities.setdefault(key, name)
+
+
+def _feed_names(feeds: object, problem: Problem) -> tuple[set[str], set[str]]:
+    names: dict[str, int] = {}
+    tags: set[str] = set()
+    for i, item in enumerate(_list(feeds)):
+        feed = _dict(item)
+        tags.update(tag for tag in _list(feed.get("tags")) if isinstance(tag, str))
+        explicit = isinstance(feed.get("name"), str)
+        url = feed.get("url")
+        name = (
+            feed["name"]
+            if explicit
+            else units.derive_feed_name(url if isinstance(url, str) else "")
+        )
+        if name in names:
+            # Derived names are not renumbered: adding a feed must not rename another's state.
+            hint = "" if explicit else " (derived from the host: add a name: to this feed)"
+            where = ("feeds", i, "name" if explicit else "url")
+            problem(where, f"feed name {name!r} is already used by feeds[{names[name]}]{hint}")
+        elif name:
+            names[name] = i
+    return set(names), tags
+
+
+def _check_known(refs: object, path: KeyPath, known: set[str], what: str, problem: Problem) -> None:
+    for i, ref in enumerate(_list(refs)):
+        if isinstance(ref, str) and ref not in known:
+            choices = ", ".join(sorted(known)) or "none"
+            problem((*path, i), f"unknown {what} {ref!r} (defined: {choices})")
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in _list(value) if isinstance(item, dict)]
+
+
+_SPLIT_KEYS = {"host": "smtp", "port": "smtp"}  # model fields made from one file key
+_UNION_TAGS = {"term", "group", "[key]"}  # pydantic's loc names union members; the file doesn't
+
+
+def _path_of(loc: tuple[str | int, ...], raw: object) -> KeyPath:
+    """Map a pydantic error location onto the key path as written in the file."""
+    path: list[str | int] = []
+    node: object = raw
+    for part in loc:
+        key = part
+        if isinstance(node, dict) and part in node:  # noqa: SIM114 -- dict and list steps read apart
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and part in _SPLIT_KEYS:
+            key, node = _SPLIT_KEYS[str(part)], None
+        elif part in _UNION_TAGS or (isinstance(node, dict) and part == node.get("type")):
+            continue
+        else:
+            node = None
+        path.append(key)
+    return tuple(path)
+
+
+# pydantic's wording, where it talks Python rather than YAML.
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "required key is missing",
+    "tuple_type": "expected a list, e.g. [a, b]",
+    "dict_type": "expected a mapping of keys to values",
+    "model_type": "expected a mapping of keys to values",
+    "model_attributes_type": "expected a mapping of keys to values",
+    "too_short": "needs at least one item",
+    "union_tag_not_found": "needs a type: console, slack or email",
+}
+
+
+def _message(kind: str, message: str) -> str:
+    return _MESSAGES.get(kind) or message.removeprefix("Value error, ")

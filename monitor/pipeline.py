@@ -1,0 +1,227 @@
+"""Poll one feed end to end: fetch, parse, find new entries, fetch and extract
+their pages, match rules, and record each story with the alerts it owes.
+
+This module orchestrates; it decides nothing itself. What is new is the
+store's answer, what matches is ``rules``', when to poll next is the daemon's
+(via ``schedule``). One feed's failure is data in the returned state, never an
+exception that reaches the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from monitor.config import FeedConfig
+from monitor.errors import ExtractError, FeedError, FetchError
+from monitor.extract import extract_article
+from monitor.feeds import parse_feed
+from monitor.http import Fetched, HttpClient, NotModified
+from monitor.model import Alert, Entry, FeedState, ParsedFeed, Story, TextSource
+from monitor.rules import RuleSet
+from monitor.store import Store
+from monitor.workers import Workers
+
+log = logging.getLogger(__name__)
+
+# Below this, an extracted page is a teaser, a consent wall or a paywall stub:
+# the feed's own summary says more.
+MIN_ARTICLE_CHARS = 200
+STORIES_IN_FLIGHT = 8
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    state: FeedState  # to be saved once the next poll time is set
+    new: int = 0
+    alerts: int = 0
+    retry_after: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """The matching half of the config, swapped whole on reload."""
+
+    rules: RuleSet
+    notify: Mapping[str, tuple[str, ...]]  # rule name -> notifier names
+
+    def notifiers_for(self, rules: Sequence[str]) -> tuple[str, ...]:
+        names = (n for rule in rules for n in self.notify.get(rule, ()))
+        return tuple(dict.fromkeys(names))
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        http: HttpClient,
+        store: Store,
+        workers: Workers,
+        routing: Routing,
+        clock: Callable[[], datetime],
+        on_alert: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.http = http
+        self.store = store
+        self.workers = workers
+        self.routing = routing
+        self._clock = clock
+        self._on_alert = on_alert
+
+    async def poll(self, feed: FeedConfig, state: FeedState) -> PollResult:
+        """Poll ``feed`` once. Never raises for the feed's own failures."""
+        now = self._clock()
+        state = replace(state, last_poll_at=now)
+        try:
+            fetched = await self.http.fetch_feed(
+                state.url, etag=state.etag, last_modified=state.last_modified
+            )
+            if isinstance(fetched, NotModified):
+                return PollResult(_succeeded(state, "not modified", fetched))
+            parsed: ParsedFeed = await self._cpu(
+                parse_feed, fetched.body, base_url=fetched.url, content_type=fetched.content_type
+            )
+        except FetchError as e:
+            return PollResult(
+                _failed(state, str(e), gone=e.status == 410), retry_after=e.retry_after
+            )
+        except FeedError as e:
+            return PollResult(_failed(state, str(e)))
+        state = _succeeded(state, "ok", fetched)
+        if fetched.moved_to:
+            log.warning("feed moved permanently", extra={"feed": feed.name, "to": fetched.moved_to})
+            state = replace(state, url=fetched.moved_to)
+        new, alerts = await self._process(feed, state, parsed.entries, now)
+        if state.first_polled_at is None:
+            state = replace(state, first_polled_at=now)
+        return PollResult(state, new=new, alerts=alerts)
+
+    async def _process(
+        self, feed: FeedConfig, state: FeedState, entries: Sequence[Entry], now: datetime
+    ) -> tuple[int, int]:
+        fresh = await self.store.unseen(feed.name, entries)
+        if state.first_polled_at is None:
+            # A new feed's backlog is remembered, not alerted: only what is
+            # newer than `lookback` counts as news.
+            cutoff = now - feed.lookback
+            old = [e for e in fresh if e.published_at is None or e.published_at < cutoff]
+            if old:
+                await self.store.mark_seen(feed.name, old, now)
+            fresh = [e for e in fresh if e not in old]
+        limit = asyncio.Semaphore(STORIES_IN_FLIGHT)
+
+        async def one(entry: Entry) -> bool:
+            async with limit:
+                return await self._story(feed, entry)
+
+        alerted = await asyncio.gather(*(one(e) for e in fresh))
+        return len(fresh), sum(alerted)
+
+    async def _story(self, feed: FeedConfig, entry: Entry) -> bool:
+        story = await self._read(feed, entry)
+        routing = self.routing
+        matches = routing.rules.match(story, feed=feed)
+        now = self._clock()
+        alert = None
+        notifiers: tuple[str, ...] = ()
+        if matches:
+            alert = Alert(
+                story_id=0,
+                feed=feed.name,
+                title=story.title or entry.url or "(untitled)",
+                url=entry.url,
+                found_at=now,
+                published_at=entry.published_at,
+                matches=matches,
+                text_source=story.text_source,
+            )
+            notifiers = routing.notifiers_for([m.rule for m in matches])
+        story_id = await self.store.record_story(feed.name, entry, alert, notifiers)
+        if story_id is None or alert is None:
+            return False
+        log.info(
+            "story matched",
+            extra={
+                "feed": feed.name,
+                "story": story_id,
+                "rules": ",".join(alert.rules),
+                "title": alert.title,
+                "source": story.text_source.value,
+            },
+        )
+        self._on_alert()
+        return True
+
+    async def _read(self, feed: FeedConfig, entry: Entry) -> Story:
+        """The story's text: the extracted page, else the feed's summary."""
+        summary_only = Story(
+            feed=feed.name,
+            url=entry.url,
+            title=entry.title,
+            summary=entry.summary,
+            text="",
+            text_source=TextSource.SUMMARY,
+            published_at=entry.published_at,
+        )
+        if not feed.fetch_article or not entry.url:
+            return summary_only
+        try:
+            page = await self.http.fetch_page(entry.url)
+            article = await self._cpu(
+                extract_article,
+                page.body,
+                url=page.url,
+                remove=feed.extract.remove,
+                keep=feed.extract.keep,
+            )
+        except FeedError as e:
+            log.warning(
+                "story page unusable; matching the feed summary",
+                extra={"feed": feed.name, "url": entry.url, "error": str(e)},
+            )
+            return summary_only
+        if len(article.text) < MIN_ARTICLE_CHARS:
+            log.info(
+                "story page too short; matching the feed summary",
+                extra={"feed": feed.name, "url": entry.url, "chars": len(article.text)},
+            )
+            return summary_only
+        return replace(
+            summary_only,
+            title=entry.title or article.title or "",
+            text=article.text,
+            text_source=TextSource.ARTICLE,
+        )
+
+    async def _cpu(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        try:
+            return await self.workers.run(fn, *args, **kwargs)
+        except BrokenProcessPool as e:
+            raise ExtractError("a worker process died on this input") from e
+
+
+def _succeeded(state: FeedState, status: str, fetched: Fetched | NotModified) -> FeedState:
+    etag, last_modified = fetched.etag, fetched.last_modified
+    if isinstance(fetched, NotModified):
+        # A 304 may omit the validators: the ones we sent still hold.
+        etag, last_modified = etag or state.etag, last_modified or state.last_modified
+    return replace(
+        state,
+        last_status=status,
+        consecutive_errors=0,
+        etag=etag,
+        last_modified=last_modified,
+    )
+
+
+def _failed(state: FeedState, error: str, *, gone: bool = False) -> FeedState:
+    return replace(
+        state, last_status=error, consecutive_errors=state.consecutive_errors + 1, gone=gone
+    )

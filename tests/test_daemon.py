@@ -1,0 +1,178 @@
+"""End to end: the real daemon as a subprocess against a local news site, a
+Slack-like webhook and an SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from daemon_process import DaemonProcess
+from feedsite import FeedSite, Story
+from servers import FakeSlack, FakeSmtp
+
+TALIBAN = Story(
+    "taliban-kazan",
+    "Russia hosts Taliban delegation",
+    [
+        "Russia hosted Taliban leaders for talks on regional security in the city of Kazan.",
+        'Uzbekistan once let U.S. forces use its Soviet-era "K-2" air base.',
+    ],
+    summary="Talks on regional security.",
+)
+K2 = Story(
+    "k2",
+    "Uzbekistan and the US talk military ties",
+    ["Officials discussed the Karshi-Khanabad base and joint exercises."],
+)
+WEATHER = Story("weather", "Snow expected in Moscow", ["Forecasters expect heavy snow."])
+# The page's only mention of Taliban and Kazan is in its donation appeal.
+APPEAL_ONLY = Story(
+    "football",
+    "Local club wins the cup",
+    ["The home side won the final two goals to one after extra time."],
+    appeal=True,
+)
+
+
+def write_config(path: Path, site: FeedSite, slack: FakeSlack, smtp: FakeSmtp) -> Path:
+    path.write_text(
+        f"""
+state_dir: {path.parent / "state"}
+defaults:
+  interval: 1s
+  notify: [desk-slack, desk-email]
+feeds:
+  - url: {site.feed_url}
+    name: test-times
+entities:
+  Taliban: [Taliban, Taleban]
+  K-2 air base: [K-2 air base, Karshi-Khanabad]
+rules:
+  - name: taliban-in-russia
+    all: [Taliban]
+    any: [Kazan, Lavrov]
+  - name: k2
+    any: [K-2 air base]
+notifiers:
+  desk-slack:
+    type: slack
+    webhook: ${{TEST_SLACK_WEBHOOK}}
+  desk-email:
+    type: email
+    smtp: {smtp.host}:{smtp.port}
+    security: none
+    from: "Monitor <monitor@example.org>"
+    to: [desk@example.org]
+"""
+    )
+    return path
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    site = await FeedSite().start()
+    yield site
+    await site.stop()
+
+
+def titles(slack: FakeSlack) -> list[str]:
+    return sorted(str(payload["text"]) for payload in slack.received)
+
+
+async def test_daemon_alerts_once_per_story_survives_restart_and_stops_cleanly(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    for story in (TALIBAN, K2, WEATHER, APPEAL_ONLY):
+        site.add(story)
+    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
+    env = {"TEST_SLACK_WEBHOOK": fake_slack.url}
+    fake_slack.fail_next(
+        429, retry_after=1
+    )  # Slack is busy at first: the alert must wait, not drop
+
+    daemon = await DaemonProcess(config, env=env).start()
+    try:
+        await daemon.wait_until(lambda: len(fake_slack.received) >= 2, "two Slack alerts")
+        await daemon.wait_until(lambda: len(fake_smtp.messages) >= 2, "two emails")
+        polls = site.requests["feed"]
+        await daemon.wait_until(lambda: site.requests["feed"] >= polls + 3, "three more polls")
+        assert await daemon.terminate() == 0
+    finally:
+        await daemon.kill()
+
+    assert len(fake_slack.received) == 2, daemon.log
+    (both, k2_only) = sorted(fake_slack.received, key=lambda p: "Russia" not in str(p["text"]))
+    assert "Russia hosts Taliban delegation" in str(both["text"])
+    assert "taliban-in-russia" in str(both)
+    assert "k2" in str(both)
+    assert "Uzbekistan and the US" in str(k2_only["text"])
+    assert "taliban-in-russia" not in str(k2_only)
+    subjects = sorted(str(m.message["Subject"]) for m in fake_smtp.messages)
+    assert subjects == [
+        "[monitor] k2: Uzbekistan and the US talk military ties",
+        "[monitor] taliban-in-russia, k2: Russia hosts Taliban delegation",
+    ]
+    assert all(m.rcpt_tos == ("desk@example.org",) for m in fake_smtp.messages)
+    assert site.requests["story:weather"] == 1  # fetched and read, but no alert
+    assert site.not_modified >= 1  # conditional GET in use
+    assert "level=error" not in daemon.log
+
+    # A restart resends nothing, and a new story still alerts exactly once.
+    daemon = await DaemonProcess(config, env=env).start()
+    try:
+        polls = site.requests["feed"]
+        await daemon.wait_until(
+            lambda: site.requests["feed"] >= polls + 2, "two polls after restart"
+        )
+        assert len(fake_slack.received) == 2
+        site.add(
+            Story(
+                "kazan-2",
+                "Second round of Taliban talks in Kazan",
+                ["The Taliban returned to Kazan."],
+            )
+        )
+        await daemon.wait_until(lambda: len(fake_slack.received) >= 3, "the new story's alert")
+        await daemon.wait_until(lambda: len(fake_smtp.messages) >= 3, "the new story's email")
+        polls = site.requests["feed"]
+        await daemon.wait_until(lambda: site.requests["feed"] >= polls + 2, "two more polls")
+        assert await daemon.terminate() == 0
+    finally:
+        await daemon.kill()
+    assert len(fake_slack.received) == 3
+    assert len(fake_smtp.messages) == 3
+    assert "Second round" in str(fake_slack.received[-1]["text"])
+
+
+async def test_run_once_polls_delivers_and_exits(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    site.add(K2)
+    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
+    daemon = await DaemonProcess(
+        config, "--once", env={"TEST_SLACK_WEBHOOK": fake_slack.url}
+    ).start()
+    try:
+        assert await daemon.wait(timeout=60) == 0, daemon.log
+    finally:
+        await daemon.kill()
+    assert len(fake_slack.received) == 1
+    assert len(fake_smtp.messages) == 1
+    assert site.requests["feed"] == 1
+
+
+async def test_run_once_with_a_broken_feed_still_exits_zero(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    site.feed_body = b"<html>this is not a feed</html>"
+    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
+    daemon = await DaemonProcess(
+        config, "--once", env={"TEST_SLACK_WEBHOOK": fake_slack.url}
+    ).start()
+    try:
+        assert await daemon.wait(timeout=60) == 0, daemon.log
+    finally:
+        await daemon.kill()
+    assert "not an RSS or Atom feed" in daemon.log
+    assert fake_slack.received == []

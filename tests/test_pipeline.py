@@ -1,0 +1,145 @@
+"""One poll end to end, in process: a real local site, real SQLite, real workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from feedsite import FeedSite, Story, hours_ago
+
+from monitor.config import Config, FeedConfig, parse
+from monitor.daemon import address_policy, routing_for
+from monitor.http import HttpClient
+from monitor.model import TextSource
+from monitor.pipeline import Pipeline
+from monitor.store import SqliteStore
+from monitor.workers import Workers
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
+def workers() -> Iterator[Workers]:
+    workers = Workers(max_workers=1)
+    yield workers
+    workers.shutdown()
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    site = await FeedSite().start()
+    yield site
+    await site.stop()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = await SqliteStore.open(tmp_path / "monitor.sqlite3")
+    yield store
+    await store.aclose()
+
+
+def config_for(site: FeedSite, extra_feed: str = "") -> Config:
+    return parse(
+        f"""
+feeds:
+  - url: {site.feed_url}
+    name: desk
+    lookback: 1d
+  - url: {site.feed_url}?copy=1
+    name: wire
+    fetch_article: false
+{extra_feed}
+rules:
+  - name: kazan
+    any: [Kazan]
+""",
+        base_dir=Path("/tmp"),
+    )
+
+
+@pytest.fixture
+async def pipeline(site: FeedSite, store: SqliteStore, workers: Workers) -> AsyncIterator[Pipeline]:
+    config = config_for(site)
+    http = HttpClient(policy=address_policy(config))
+    yield Pipeline(http=http, store=store, workers=workers, routing=routing_for(config), clock=now)
+    await http.aclose()
+
+
+def feed(site: FeedSite, name: str) -> FeedConfig:
+    return next(f for f in config_for(site).feeds if f.name == name)
+
+
+async def poll(pipeline: Pipeline, store: SqliteStore, site: FeedSite, name: str) -> int:
+    config = feed(site, name)
+    result = await pipeline.poll(config, await store.feed_state(name, config.url))
+    await store.save_feed_state(result.state)
+    return result.alerts
+
+
+async def test_first_poll_alerts_only_within_lookback_and_later_polls_only_new(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    site.add(Story("old", "Old news from Kazan", ["Kazan, long ago."], published_at=hours_ago(72)))
+    site.add(Story("new", "Fresh news from Kazan", ["Kazan today."]))
+    assert await poll(pipeline, store, site, "desk") == 1
+    assert site.requests["story:old"] == 0  # remembered, never fetched
+    assert await poll(pipeline, store, site, "desk") == 0  # 304 Not Modified
+    assert site.not_modified == 1
+    site.add(Story("newer", "More from Kazan", ["Kazan again."]))
+    assert await poll(pipeline, store, site, "desk") == 1
+    (due,) = [
+        d for d in await store.due_deliveries(now(), ["console"], 10) if "More" in d.alert.title
+    ]
+    assert due.alert.matches[0].rule == "kazan"
+    assert due.alert.text_source is TextSource.ARTICLE
+
+
+async def test_an_unreachable_page_falls_back_to_the_feed_summary(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    site.add(
+        Story("paywalled", "Talks", ["Nothing"], summary="Delegations met in Kazan.", status=403)
+    )
+    assert await poll(pipeline, store, site, "desk") == 1
+    (due,) = await store.due_deliveries(now(), ["console"], 10)
+    assert due.alert.text_source is TextSource.SUMMARY
+
+
+async def test_the_same_story_in_two_feeds_alerts_once(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    site.add(Story("shared", "Kazan summit", ["Kazan hosts a summit."], summary="Kazan"))
+    assert await poll(pipeline, store, site, "desk") == 1
+    assert await poll(pipeline, store, site, "wire") == 0
+    assert len(await store.due_deliveries(now(), ["console"], 10)) == 1
+
+
+async def test_fetch_article_false_never_fetches_pages(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    site.add(Story("s", "Kazan", ["Kazan."], summary="In Kazan"))
+    assert await poll(pipeline, store, site, "wire") == 1
+    assert site.requests["story:s"] == 0
+
+
+async def test_feed_errors_are_state_not_exceptions(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    desk = feed(site, "desk")
+    site.feed_status, site.feed_headers = 429, {"Retry-After": "600"}
+    result = await pipeline.poll(desk, await store.feed_state("desk", desk.url))
+    assert result.state.consecutive_errors == 1
+    assert result.retry_after == timedelta(seconds=600)
+    site.feed_status, site.feed_headers = 410, {}
+    result = await pipeline.poll(desk, result.state)
+    assert result.state.gone
+    assert "410" in (result.state.last_status or "")
+    site.feed_status = 200
+    site.feed_body = b"<html>not a feed</html>"
+    result = await pipeline.poll(desk, await store.feed_state("desk", desk.url))
+    assert result.state.last_status == "not an RSS or Atom feed"
