@@ -127,7 +127,7 @@ def _compile_regex(source: str) -> Regex:
     try:
         compiled = re.compile(source, re.IGNORECASE)
     except re.error as e:
-        raise TermError(f"bad regular expression: {e}") from None
+        raise TermError(f"bad regular expression /{source}/: {e}") from None
     if compiled.search("") is not None:
         # It would match every story.
         raise TermError("the regular expression matches the empty string")
