@@ -60,7 +60,7 @@ def test_check_lists_every_error_with_its_line_and_exits_2(tmp_path: Path) -> No
         (3, "intervall"),
         (7, "dup"),
         (8, "Kaz(an"),
-        (9, "nothing"),
+        (9, "needs 'all' or 'any'"),
         (13, "pager"),
         (17, "MONITOR_TEST_MISSING_SECRET"),
     ]:
