@@ -1,0 +1,120 @@
+"""HTML page → clean Article: trafilatura's text with appeals removed.
+
+``extract_article`` is pure and CPU-bound: it does no I/O and runs in a process
+pool, so its arguments and result pickle. It parses the page once, drops the
+feed's ``remove`` selectors and the appeal containers from that tree, hands the
+same tree to trafilatura, then strips appeal paragraphs from the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import trafilatura
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_title
+from trafilatura.utils import load_html
+
+from monitor.appeals import is_detached, strip_appeal_containers, strip_appeal_text
+from monitor.errors import ExtractError
+from monitor.model import Article, Removal
+
+__all__ = ["extract_article"]
+
+# Fewer words than this is a menu or an error page that trafilatura made text
+# of, not an article; the caller then matches on the feed's summary instead.
+_MIN_ARTICLE_WORDS = 10
+
+
+def extract_article(
+    html: str | bytes,
+    *,
+    url: str | None = None,
+    remove: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
+) -> Article:
+    """Extract the article of one page, without appeals; say what was removed and why.
+
+    ``remove`` holds CSS selectors dropped before extraction; ``keep`` holds CSS
+    selectors the appeal DOM layer never drops (the text layer still reads their
+    words). Raises ExtractError, and nothing else, when the page is empty, not
+    HTML, holds no article text, or a selector is invalid. Does not fetch the page
+    and does not follow links.
+    """
+    where = f" ({url})" if url else ""
+    removed: list[Removal] = []
+    with _translated_errors(where):
+        root = _parse(html, where)
+        removed += _drop_selected(root, remove)
+        kept = [element for selector in keep for element in _compile(selector)(root)]
+        removed += strip_appeal_containers(root, keep=kept)
+        title = _title(root)
+        document = trafilatura.bare_extraction(root, url=url, include_comments=False)
+    text = getattr(document, "text", None) or ""
+    paragraphs = [line for line in text.split("\n") if line.strip()]
+    if _word_count(paragraphs) < _MIN_ARTICLE_WORDS:
+        raise ExtractError(f"no article text found in the page{where}")
+    kept_paragraphs, text_removed = strip_appeal_text(paragraphs)
+    if _word_count(kept_paragraphs) < _MIN_ARTICLE_WORDS:
+        raise ExtractError(f"the page's only text is an appeal{where}")
+    return Article(title=title, text="\n".join(kept_paragraphs), removed=(*removed, *text_removed))
+
+
+def _word_count(paragraphs: list[str]) -> int:
+    return sum(len(paragraph.split()) for paragraph in paragraphs)
+
+
+@contextmanager
+def _translated_errors(where: str) -> Iterator[None]:
+    """Turn whatever lxml, cssselect or trafilatura raise on bad input into ExtractError."""
+    try:
+        yield
+    except ExtractError:
+        raise
+    except Exception as e:  # the libraries raise many types on odd pages; none may escape
+        raise ExtractError(f"cannot extract the page{where}: {type(e).__name__}: {e}") from e
+
+
+def _parse(html: str | bytes, where: str) -> HtmlElement:
+    """Parse the page once, the way trafilatura would (encoding guess, repairs)."""
+    if not html or not html.strip():
+        raise ExtractError(f"the page is empty{where}")
+    root = load_html(html)
+    if root is None:
+        raise ExtractError(f"the page is not usable HTML{where}")
+    return root
+
+
+@lru_cache(maxsize=256)
+def _compile(selector: str) -> CSSSelector:
+    """Compile a CSS selector once per process; an invalid one is an ExtractError."""
+    try:
+        return CSSSelector(selector, translator="html")
+    except Exception as e:  # cssselect's SelectorError and its ExpressionError kin
+        raise ExtractError(f"invalid CSS selector {selector!r}: {e}") from e
+
+
+def _drop_selected(root: HtmlElement, selectors: tuple[str, ...]) -> list[Removal]:
+    """Drop every element a ``remove`` selector matches; report those with text."""
+    removed = []
+    for selector in selectors:
+        for element in _compile(selector)(root):
+            if element.getparent() is None or is_detached(element, root):
+                continue  # the root itself, or already dropped with an ancestor
+            text = " ".join(" ".join(element.itertext()).split())
+            element.drop_tree()
+            if text:
+                removed.append(Removal(text, f"matches the feed's remove selector {selector!r}"))
+    return removed
+
+
+def _title(root: HtmlElement) -> str | None:
+    """og:title if the page declares one, else trafilatura's title heuristics."""
+    for meta in root.iterfind(".//head/meta[@property='og:title']"):
+        if content := " ".join((meta.get("content") or "").split()):
+            return content
+    title = extract_title(root)
+    return " ".join(title.split()) or None if title else None

@@ -1,0 +1,196 @@
+"""The two appeal layers on their own: markup on small trees, language on paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import pytest
+
+from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
+
+STORY = [
+    "The regional parliament approved the budget on Wednesday after a debate that lasted two days.",
+    "The budget raises spending on hospitals by eight percent and freezes public sector pay.",
+    "Opposition deputies said the pay freeze would drive doctors and teachers out of the region.",
+    "The governor is expected to sign the budget into law before the end of the month.",
+]
+
+DONATION = [
+    "A Message from The Daily Courier:",
+    "Dear readers,",
+    "Our newsroom has covered this region for ninety years, through wars and censorship.",
+    "To keep going, we need your help.",
+    "Please support us monthly starting from just $2. Every contribution makes a difference.",
+    "Remind me later.",
+]
+
+
+def kept(paragraphs: list[str]) -> list[str]:
+    return strip_appeal_text(paragraphs)[0]
+
+
+def test_plain_story_is_untouched() -> None:
+    assert strip_appeal_text(STORY) == (STORY, [])
+
+
+def test_donation_block_at_the_end_goes_as_one_removal() -> None:
+    paragraphs, removals = strip_appeal_text(STORY + DONATION)
+
+    assert paragraphs == STORY
+    (removal,) = removals
+    assert removal.text.splitlines() == DONATION
+    assert removal.reason.startswith("appeal block: opens with a message from the publisher")
+    assert "asks the reader to give, join or subscribe" in removal.reason
+
+
+def test_donation_block_at_the_start_goes() -> None:
+    assert kept(DONATION + STORY) == STORY
+
+
+def test_donation_block_in_the_middle_goes_when_strong() -> None:
+    assert kept(STORY[:2] + DONATION + STORY[2:]) == STORY
+
+
+def test_weak_lead_in_in_the_middle_stays() -> None:
+    """A letter quoted in a story: a lead-in, but only one weak signal after it."""
+    letter = ["Dear readers,", "Thank you for your support over the years, the editor wrote."]
+    text = STORY[:2] + letter + STORY[2:]
+
+    assert kept(text) == text
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        ["Join the Daily Courier. Members get unlimited access and no ads.", "Become a member"],
+        ["You have read 3 of 5 free articles this month.", "Already a subscriber? Log in"],
+        ["Get the latest updates right in your inbox. Subscribe to our newsletters."],
+        ["Sign Up: Stay on top of the latest news! Sign up for our Email Newsletters here."],
+        ["We noticed you are using an ad blocker. Please disable your ad blocker to support us."],
+        ["We use cookies to improve your experience. Accept all cookies?"],
+        ["Дорогие читатели!", "Поддержите нас — даже 300 рублей в месяц помогут.", "Закрыть"],
+        ["Подпишитесь на нашу рассылку, чтобы не пропустить главное."],
+    ],
+    ids=["membership", "paywall", "inbox", "sign-up", "ad-blocker", "cookies", "ru", "ru-news"],
+)
+def test_appeals_at_the_end_go(appeal: list[str]) -> None:
+    assert kept(STORY + appeal) == STORY
+
+
+def test_promo_line_in_the_middle_goes() -> None:
+    promo = "Subscribe to the Courier YouTube Channel for all of the latest videos!"
+    assert kept([*STORY[:2], promo, *STORY[2:]]) == STORY
+
+
+@pytest.mark.parametrize(
+    "reporting",
+    [
+        "The charity asked donors to give £10 a month and said 40,000 people had signed up.",
+        '"Please support us today," the charity\'s director said at the launch.',
+        "The Times said subscribers can log in to read the newsletter, which costs $5 a month.",
+        "Фонд сообщил, что собрал пожертвования от 40 тысяч человек.",
+        "- Sign up for a streaming account with no ads for $11.99 a month",
+    ],
+    ids=["donors", "quoted", "subscribers", "ru-third-person", "deal-list-item"],
+)
+def test_reporting_about_appeals_stays(reporting: str) -> None:
+    for text in ([*STORY, reporting], [*STORY[:2], reporting, *STORY[2:]]):
+        assert kept(text) == text
+
+
+def test_single_weak_signal_at_the_end_stays() -> None:
+    text = [*STORY, "Tickets cost $20 a month for season holders."]
+    assert kept(text) == text
+
+
+def test_signal_tables_cover_both_languages() -> None:
+    assert set(SIGNALS) >= {"en", "ru"}
+    for table in SIGNALS.values():
+        assert any(signal.lead for signal in table)
+        # patterns see lowercased text: a capital letter (outside an escape) never matches
+        assert all(re.sub(r"\\.", "", s.pattern).islower() for s in table)
+
+
+def tree(body: str) -> lxml.html.HtmlElement:
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    html = f"<html><body><main><div class='story'>{paragraphs}</div>{body}</main></body></html>"
+    return lxml.html.fromstring(html)
+
+
+def text_of(root: lxml.html.HtmlElement) -> str:
+    return " ".join(root.text_content().split())
+
+
+@pytest.mark.parametrize(
+    ("box", "reason"),
+    [
+        ('<div class="article__block--support">Give</div>', "container class"),
+        ('<section id="newsletterSignup">Join</section>', "container id"),
+        ('<div aria-label="Subscribe to our newsletter">Join</div>', "container aria-label"),
+        ('<div data-component="paywall-meter">3 of 5</div>', "attribute data-component"),
+        ('<div role="dialog">Before you go</div>', "role 'dialog'"),
+        ('<div><p>Give</p><a href="#">Remind me later</a></div>', "box holds the button"),
+        ('<div class="cta-block">Give</div>', "container class"),
+    ],
+)
+def test_appeal_containers_are_dropped_with_a_reason(box: str, reason: str) -> None:
+    root = tree(box)
+
+    (removal,) = strip_appeal_containers(root)
+
+    assert reason in removal.reason
+    assert removal.text not in text_of(root)
+    assert STORY[0] in text_of(root)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="supported-browsers">Chrome, Firefox</div>',
+        '<div class="subscriber-count">1,200 readers</div>',
+        '<div class="superpromotion">Chrome</div>',
+        '<div data-config=\'{"newsletter": true, "' + "x" * 100 + "\"}'>Chrome</div>",
+    ],
+)
+def test_lookalike_markup_is_kept(box: str) -> None:
+    root = tree(box)
+
+    assert strip_appeal_containers(root) == []
+    assert "Chrome" in text_of(root) or "1,200" in text_of(root)
+
+
+def test_wrapper_holding_the_article_is_never_dropped() -> None:
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    root = lxml.html.fromstring(
+        f"<html><body><div class='page header-promo'><article>{paragraphs}</article>"
+        "<div class='promo'>Buy</div></div></body></html>"
+    )
+
+    (removal,) = strip_appeal_containers(root)
+
+    assert removal.text == "Buy"
+    assert STORY[-1] in text_of(root)
+
+
+def test_box_holding_most_of_the_text_is_never_dropped() -> None:
+    root = lxml.html.fromstring(
+        "<html><body><p>Short intro here.</p>"
+        f"<div class='support-section'>{'<p>' + ' '.join(STORY) + '</p>'}</div></body></html>"
+    )
+
+    assert strip_appeal_containers(root) == []
+
+
+def test_kept_elements_and_their_insides_are_never_dropped() -> None:
+    root = tree('<div class="support-box"><div class="support-box__body">Shelter</div></div>')
+    keep = root.xpath("//div[@class='support-box']")
+
+    assert strip_appeal_containers(root, keep=keep) == []
+    assert "Shelter" in text_of(root)
+
+
+def test_nested_appeal_boxes_are_reported_once() -> None:
+    root = tree('<div class="newsletter"><div class="newsletter__form">Sign up</div></div>')
+
+    assert len(strip_appeal_containers(root)) == 1

@@ -1,0 +1,192 @@
+"""extract_article on real and hand-written pages: the article, whole, and no appeal."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from monitor.errors import ExtractError
+from monitor.extract import extract_article
+from monitor.model import Article
+
+PAGES = Path(__file__).resolve().parent / "pages"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SEED = CORPUS / "seed"
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def expected(name: str) -> list[str]:
+    return lines((PAGES / f"{name}.article.txt").read_text(encoding="utf-8"))
+
+
+def page(name: str) -> bytes:
+    return (PAGES / f"{name}.html").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def seed_html() -> bytes:
+    if not SEED.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS} (CI puts shared/ beside the repo)")
+    return (SEED / "moscow-times-taliban.html").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def seed_article() -> list[str]:
+    return lines((SEED / "moscow-times-taliban.article.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def seed_appeal() -> list[str]:
+    return lines((SEED / "moscow-times-taliban.appeal.txt").read_text(encoding="utf-8"))
+
+
+def test_seed_page_yields_the_article_alone(
+    seed_html: bytes, seed_article: list[str], seed_appeal: list[str]
+) -> None:
+    article = extract_article(seed_html, url="https://www.themoscowtimes.com/x")
+
+    assert lines(article.text) == seed_article
+    assert not set(seed_appeal) & set(lines(article.text))
+    assert article.title == "Russia Hosts Taliban Talks as It Seeks Regional Influence"
+    assert any("article__block--support" in r.reason for r in article.removed)
+    assert any("Dear readers" in r.text for r in article.removed)
+
+
+def without_appeal_markup(html: bytes, *, unwrap: bool) -> bytes:
+    """The seed page with every class inside the appeal box stripped; ``unwrap``
+    also dissolves the box, so its paragraphs follow the article's as plain <p>."""
+    root = lxml.html.fromstring(html)
+    (box,) = root.find_class("article__block--support")
+    for element in box.iter():
+        element.attrib.pop("class", None)
+    if unwrap:
+        box.drop_tag()
+    html_out: bytes = lxml.html.tostring(root, encoding="utf-8", doctype="<!doctype html>")
+    return html_out
+
+
+@pytest.mark.parametrize("unwrap", [False, True], ids=["plain-box", "plain-paragraphs"])
+def test_seed_appeal_without_telling_markup_is_still_removed(
+    seed_html: bytes, seed_article: list[str], seed_appeal: list[str], unwrap: bool
+) -> None:
+    html = without_appeal_markup(seed_html, unwrap=unwrap)
+    assert b"support" not in html.partition(b"Dear readers")[0][-300:]  # no telling class left
+
+    article = extract_article(html)
+
+    assert lines(article.text) == seed_article
+    assert not set(seed_appeal) & set(lines(article.text))
+    assert article.removed
+
+
+@pytest.mark.parametrize(
+    ("name", "gone"),
+    [
+        ("newsletter-box", ["Baltic Morning Brief", "delivered to your inbox", "Before you go"]),
+        ("membership-aside", ["Members get unlimited access", "Join now"]),
+        ("paywall-meter", ["You have read 3 of 5", "unlimited access", "Already a subscriber"]),
+        ("russian-donation", ["Дорогие читатели", "Поддержите нас", "Напомнить позже"]),
+    ],
+)
+def test_appeals_are_removed_and_the_article_kept(name: str, gone: list[str]) -> None:
+    article = extract_article(page(name))
+
+    assert lines(article.text) == expected(name)
+    for phrase in gone:
+        assert phrase not in article.text
+
+
+def test_removals_say_why() -> None:
+    reasons = [r.reason for r in extract_article(page("newsletter-box")).removed]
+
+    assert "container class 'nl-inline newsletterSignup' names an appeal ('newsletter')" in reasons
+    assert "role 'dialog' marks an overlay, not article text" in reasons
+
+
+def test_paywall_meter_removed_as_one_block() -> None:
+    (removal,) = extract_article(page("paywall-meter")).removed
+
+    assert removal.text.splitlines()[0] == "You have read 3 of 5 free articles this month."
+    assert removal.text.splitlines()[-1] == "Already a subscriber? Log in"
+    assert "counts the reader's free articles" in removal.reason
+
+
+@pytest.mark.parametrize("name", ["fundraising-story", "newsletter-business"])
+def test_stories_about_appeals_come_out_whole(name: str) -> None:
+    article = extract_article(page(name))
+
+    assert lines(article.text) == expected(name)
+    assert article.removed == ()
+
+
+def test_box_named_like_an_appeal_is_dropped_unless_kept() -> None:
+    shelter = "Emergency support: the civil protection agency has opened a shelter"
+
+    assert shelter not in extract_article(page("selectors")).text
+    assert shelter in extract_article(page("selectors"), keep=(".support-box",)).text
+
+
+def test_remove_selector_drops_a_box_and_says_so() -> None:
+    warning = "Scientists have warned that the peninsula"
+    assert warning in extract_article(page("selectors")).text
+
+    article = extract_article(page("selectors"), remove=(".factbox", "div.nothing"))
+
+    assert warning not in article.text
+    assert "Blue Lagoon spa" in article.text
+    assert [r.reason for r in article.removed if warning in r.text] == [
+        "matches the feed's remove selector '.factbox'"
+    ]
+
+
+def test_article_survives_pickling_for_the_process_pool() -> None:
+    article = extract_article(page("paywall-meter"))
+
+    assert pickle.loads(pickle.dumps(article)) == article
+    assert isinstance(article, Article)
+
+
+def test_str_and_bytes_give_the_same_article() -> None:
+    html = page("russian-donation")
+
+    assert extract_article(html.decode("utf-8")) == extract_article(html)
+
+
+@pytest.mark.parametrize(
+    ("html", "message"),
+    [
+        (b"", "empty"),
+        ("   \n", "empty"),
+        (bytes(range(256)) * 40, "not usable HTML"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 500, "not usable HTML"),
+        ((PAGES / "no-article.html").read_bytes(), "no article text"),
+        (b"<html><body><p>Too short.</p></body></html>", "no article text"),
+    ],
+    ids=["empty", "blank", "binary", "png", "no-article", "tiny"],
+)
+def test_unusable_pages_raise_extract_error(html: str | bytes, message: str) -> None:
+    with pytest.raises(ExtractError, match=message):
+        extract_article(html, url="https://example.org/x")
+
+
+def test_page_that_is_only_an_appeal_raises_extract_error() -> None:
+    html = (
+        "<html><body><article><p>Dear readers,</p>"
+        "<p>We need your help to keep reporting. Please support us today.</p>"
+        "<p>Your donation, from just $2 a month, keeps our newsroom open.</p>"
+        "<p>Remind me later</p></article></body></html>"
+    )
+
+    with pytest.raises(ExtractError, match="only text is an appeal"):
+        extract_article(html)
+
+
+def test_invalid_selector_raises_extract_error() -> None:
+    with pytest.raises(ExtractError, match="invalid CSS selector"):
+        extract_article(page("selectors"), remove=("div[",))
