@@ -1,0 +1,21 @@
+"""Find and remove appeals (donation, membership, newsletter, paywall, ad-blocker
+and cookie notices) from a page, and say why each piece went.
+
+Two layers, both pure:
+
+* ``strip_appeal_containers`` works on the lxml tree before extraction and drops
+  elements whose markup declares an appeal (class, id, aria-label, role, data-*),
+  or that hold a "Remind me later" style button.
+* ``strip_appeal_text`` works on the extracted paragraphs and drops runs of
+  paragraphs whose language asks the reader to give, join, subscribe or log in.
+
+Neither layer fetches anything, and neither knows about sites: what marks an
+appeal is data (``APPEAL_TOKENS``, ``SIGNALS``), so a new language or a new
+markup habit is a new table row, not new code.
+"""
+
+from monitor.appeals.markup import is_detached, strip_appeal_containers
+from monitor.appeals.signals import SIGNALS, Signal
+from monitor.appeals.text import strip_appeal_text
+
+__all__ = ["SIGNALS", "Signal", "is_detached", "strip_appeal_containers", "strip_appeal_text"]

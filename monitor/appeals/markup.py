@@ -1,0 +1,191 @@
+"""The markup layer: drop elements whose markup declares an appeal (class, id,
+aria-label, role, data-*) or that hold a "Remind me later" style button, before
+extraction. Never drops the article body, what encloses it, or ``keep``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from functools import lru_cache
+from itertools import pairwise
+
+from lxml.html import HtmlElement
+
+from monitor.model import Removal
+
+# Whole tokens of class/id/aria-label/data-* values that name an appeal. Whole
+# tokens, not substrings: "supported-browsers" and "subscriber-count" must not hit.
+APPEAL_TOKENS = frozenset(
+    {
+        "donate", "donation", "donations", "contribute", "contribution", "contributions",
+        "support", "supporter", "supporters", "membership", "memberships", "paywall",
+        "regwall", "paywalled", "newsletter", "newsletters", "subscribe", "subscription",
+        "subscriptions", "signup", "promo", "promos", "cta", "adblock", "adblocker",
+        "patreon", "rassylka", "podpiska", "рассылка", "подписка", "пожертвование",
+    }
+)  # fmt: skip
+APPEAL_BIGRAMS = frozenset(
+    {
+        ("sign", "up"), ("join", "us"), ("become", "member"), ("members", "only"),
+        ("ad", "block"), ("ad", "blocker"), ("remind", "later"), ("piano", "offer"),
+    }
+)  # fmt: skip
+_DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
+# Buttons that dismiss an appeal: the box holding one is an appeal even when its
+# markup says nothing.
+_DISMISS_BUTTON = re.compile(
+    r"(?:remind me later|maybe later|not now|no,? thanks|напомнить позже|не сейчас)\W*",
+    re.IGNORECASE,
+)
+_BOX_TAGS = frozenset({"div", "section", "aside", "dialog", "form", "footer"})
+_NEVER_DROPPED = frozenset({"html", "body", "head", "main"})
+_MAX_TEXT_SHARE = 0.5  # a box holding more of the page text than this is the page
+_DATA_VALUE_MAX = 80  # longer data-* values are JSON or URLs, not names
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NON_WORD = re.compile(r"[\W_\d]+")
+
+
+@lru_cache(maxsize=4096)
+def _tokens(value: str) -> tuple[str, ...]:
+    """Split an attribute value on -, _, spaces, digits and camelCase, lowercased."""
+    return tuple(t for t in _NON_WORD.split(_CAMEL.sub(" ", value).lower()) if t)
+
+
+# A cheap necessary condition, tried on the lowercased value before tokenising:
+# most attribute values on a page name no appeal, and tokenising all is the cost.
+_GATE = re.compile(
+    "|".join(sorted(APPEAL_TOKENS | {max(pair, key=len) for pair in APPEAL_BIGRAMS}))
+)
+
+
+@lru_cache(maxsize=4096)
+def _appeal_word(value: str) -> str | None:
+    """The token or token pair of ``value`` that names an appeal, if any."""
+    tokens = _tokens(value)
+    for token in tokens:
+        if token in APPEAL_TOKENS:
+            return token
+    for pair in pairwise(tokens):
+        if pair in APPEAL_BIGRAMS:
+            return "-".join(pair)
+    return None
+
+
+def _names_appeal(value: str | None) -> str | None:
+    """The appeal word in an attribute value, if any; cheap when there is none."""
+    if not value or not _GATE.search(value.lower()):
+        return None
+    return _appeal_word(value)
+
+
+def _markup_reason(element: HtmlElement) -> str | None:
+    """Why the element's own attributes declare it an appeal, or None."""
+    for name in ("class", "id", "aria-label"):
+        if word := _names_appeal(value := element.get(name)):
+            return f"container {name} '{value.strip()}' names an appeal ('{word}')"
+    if (role := element.get("role", "").strip().lower()) in _DIALOG_ROLES:
+        return f"role '{role}' marks an overlay, not article text"
+    if element.get("aria-modal", "").strip().lower() == "true":
+        return "aria-modal marks an overlay, not article text"
+    if element.tag not in _BOX_TAGS:
+        return None  # data-* names are read on boxes only: reading every element's costs
+    for name, value in element.items():
+        word = None
+        if name.startswith("data-") and len(value) <= _DATA_VALUE_MAX:
+            word = _names_appeal(f"{name[5:]} {value}")
+        if word:
+            return f"attribute {name}='{value.strip()}' names an appeal ('{word}')"
+    return None
+
+
+def _dismiss_label(element: HtmlElement) -> str | None:
+    """The label of a link or button that dismisses an appeal ("Remind me later")."""
+    if element.tag not in ("a", "button"):
+        return None
+    # Direct text first: text_content() on every link of a page costs too much.
+    label = (element.text or "").strip() or (element.text_content().strip() if len(element) else "")
+    return label if _DISMISS_BUTTON.fullmatch(label) else None
+
+
+def _dismissed_box(button: HtmlElement, guarded: set[HtmlElement]) -> HtmlElement:
+    """The box a dismiss button closes: its nearest box ancestor, unless that is guarded."""
+    box = next((a for a in button.iterancestors() if a.tag in _BOX_TAGS), None)
+    return button if box is None or box in guarded else box
+
+
+def _main_content(body: HtmlElement) -> HtmlElement | None:
+    """The element whose own <p> children hold the most text: the article body."""
+    weight: dict[HtmlElement, int] = {}
+    for p in body.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            weight[parent] = weight.get(parent, 0) + len(p.text_content())
+    return max(weight, key=weight.__getitem__) if weight else None
+
+
+def _protected(body: HtmlElement, keep: Collection[HtmlElement]) -> set[HtmlElement]:
+    """Elements the DOM layer never drops: the main content, kept boxes, their kin."""
+    guarded: set[HtmlElement] = set()
+    main = _main_content(body)
+    anchors = [*keep, main] if main is not None else list(keep)
+    for anchor in anchors:
+        guarded.add(anchor)
+        guarded.update(anchor.iterancestors())
+    for kept in keep:
+        guarded.update(kept.iterdescendants())
+    return guarded
+
+
+def _candidates(body: HtmlElement) -> list[tuple[HtmlElement, str, bool]]:
+    """Elements the markup marks as an appeal, in document order: (element, reason,
+    False), or (button, label, True) for a dismiss button that stands for its box."""
+    found = []
+    for element in body.iter():
+        if element.tag in _NEVER_DROPPED:
+            continue
+        if reason := _markup_reason(element):
+            found.append((element, reason, False))
+        elif label := _dismiss_label(element):
+            found.append((element, label, True))
+    return found
+
+
+def strip_appeal_containers(root: HtmlElement, keep: Collection[HtmlElement] = ()) -> list[Removal]:
+    """Drop, in place, the elements whose markup declares an appeal; return what went.
+
+    Never drops an element that holds more than half of the page's text, that is
+    or encloses the article body, or that is, holds or sits inside an element in
+    ``keep``. Does not look at the words of the text: that is ``strip_appeal_text``.
+    """
+    body = root.find("body")
+    body = root if body is None else body
+    candidates = _candidates(body)
+    if not candidates:
+        return []  # the common case; skip the guards' cost
+    total = len(body.text_content()) or 1
+    guarded = _protected(body, keep)
+    removed: list[Removal] = []
+    for found, why, is_button in candidates:
+        element = _dismissed_box(found, guarded) if is_button else found
+        reason = why
+        if is_button:
+            what = "box holds the button" if element is not found else "button"
+            reason = f"{what} '{why}' dismisses an appeal"
+        if element in guarded or is_detached(element, root):
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        if len(text) > _MAX_TEXT_SHARE * total:
+            continue
+        element.drop_tree()
+        if text:
+            removed.append(Removal(text=text, reason=reason))
+    return removed
+
+
+def is_detached(element: HtmlElement, root: HtmlElement) -> bool:
+    """True when an ancestor was already dropped (so this one went with it)."""
+    top = element
+    for top in element.iterancestors():  # noqa: B007 - the last ancestor is wanted
+        pass
+    return top is not root
