@@ -89,6 +89,8 @@ async def test_connection_refused_is_a_fetch_error(client: HttpClient) -> None:
 
 def test_retry_after_as_http_date() -> None:
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("30", now) == timedelta(seconds=30)
     assert parse_retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now) == timedelta(minutes=1)
+    assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == timedelta(0)
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None

@@ -17,7 +17,7 @@ from monitor.model import Alert, Match, TextSource
 from monitor.notify import Notifier
 from monitor.notify.console import ConsoleNotifier
 from monitor.notify.email import EmailNotifier, Security
-from monitor.notify.slack import SlackNotifier, parse_retry_after
+from monitor.notify.slack import SlackNotifier
 from monitor.render import console_line, slack_payload
 
 FOUND = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -223,15 +223,6 @@ async def test_slack_timeout_is_retryable(session: aiohttp.ClientSession) -> Non
     assert error.retryable
     assert "timed out" in str(error)
     assert "the-secret" not in str(error)
-
-
-def test_retry_after_parsing() -> None:
-    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("30", now) == timedelta(seconds=30)
-    assert parse_retry_after("Wed, 01 May 2024 12:01:00 GMT", now) == timedelta(minutes=1)
-    assert parse_retry_after("Wed, 01 May 2024 11:00:00 GMT", now) == timedelta(0)
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
 
 
 # -- email ----------------------------------------------------------------------

@@ -7,13 +7,13 @@ name only its host.
 
 from __future__ import annotations
 
-import email.utils
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from monitor.errors import NotifyError
+from monitor.http import parse_retry_after
 from monitor.model import Alert
 from monitor.render import one_line, slack_payload, truncate
 
@@ -22,22 +22,6 @@ from monitor.render import one_line, slack_payload, truncate
 # 404 no_service/channel_not_found, 410 channel_is_archived).
 _RETRYABLE = frozenset({408, 425, 429})
 _BODY_READ = 1024  # Slack answers with a short error code; read no more than this
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """A ``Retry-After`` header (seconds or an HTTP date) as a wait, or None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
 
 
 class SlackNotifier:
