@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from monitor.config import Config, FeedConfig, SlackNotifierConfig
-from monitor.delivery import Dispatcher
+from monitor.config import Config, EmailNotifierConfig, FeedConfig, SlackNotifierConfig
+from monitor.delivery import Dispatcher, Pacing
 from monitor.http import AddressPolicy, HttpClient
+from monitor.notices import feed_notice
 from monitor.notify import Notifier
 from monitor.notify.build import build_notifiers
 from monitor.pipeline import Pipeline, PollResult, Routing
@@ -51,6 +52,14 @@ def routing_for(config: Config) -> Routing:
         rules=RuleSet.compile(config.rules, config.entities),
         notify={rule.name: tuple(rule.notify) for rule in config.rules},
     )
+
+
+def pacing_for(config: Config) -> dict[str, Pacing]:
+    return {
+        name: Pacing(quiet_hours=notifier.quiet_hours, digest=notifier.digest)
+        for name, notifier in config.notifiers.items()
+        if isinstance(notifier, EmailNotifierConfig)
+    }
 
 
 def address_policy(config: Config) -> AddressPolicy:
@@ -88,7 +97,13 @@ class Daemon:
         )
         workers = Workers()
         notifiers: dict[str, Notifier] = build_notifiers(config.notifiers, http.session)
-        self.dispatcher = Dispatcher(store, notifiers, utcnow)
+        self.dispatcher = Dispatcher(
+            store,
+            notifiers,
+            utcnow,
+            pacing=pacing_for(config),
+            admin=config.defaults.admin,
+        )
         self.pipeline = Pipeline(
             http=http,
             store=store,
@@ -223,6 +238,10 @@ class Daemon:
                 )
             )
         new_state = result.state
+        notice = feed_notice(state, new_state, utcnow())
+        if notice is not None:
+            await self.store.enqueue_notice(notice, self.config.defaults.admin)
+            self.dispatcher.wake()
         at = next_poll_at(
             utcnow(),
             feed.interval,

@@ -1,9 +1,11 @@
-"""Delivering the outbox: each owed alert to its notifier, retried until it lands.
+"""Delivering the outbox: each owed alert or notice to its notifier, retried until it lands.
 
 At-least-once: a row is marked delivered only after the notifier returned, so
-a crash mid-send resends that one alert and nothing else. Retryable failures
+a crash mid-send resends that one message and nothing else. Retryable failures
 wait with exponential backoff (or the server's Retry-After); permanent ones,
-and retryable ones older than ``DELIVERY_GIVE_UP_AFTER``, become dead letters.
+and retryable ones older than ``DELIVERY_GIVE_UP_AFTER``, become dead letters,
+and the admin is told. A notifier with quiet hours holds its alerts until the
+window ends; one with a digest sends what gathered in one message.
 """
 
 from __future__ import annotations
@@ -11,20 +13,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.errors import NotifyError
-from monitor.model import Delivery
+from monitor.model import Alert, Delivery, Digest, Message, Notice
 from monitor.notify import Notifier
 from monitor.schedule import DELIVERY_GIVE_UP_AFTER, next_delivery_at
 from monitor.store import Store
+from monitor.units import QuietHours
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
+DIGEST_MAX = 200  # alerts in one digest; more wait for the next
 # While idle, look at the outbox at least this often (rows may come from another process).
 IDLE_WAKE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How a notifier wants its alerts: held through quiet hours, gathered into digests."""
+
+    quiet_hours: QuietHours | None = None
+    digest: timedelta | None = None
 
 
 class Dispatcher:
@@ -36,10 +49,14 @@ class Dispatcher:
         notifiers: Mapping[str, Notifier],
         clock: Callable[[], datetime],
         *,
+        pacing: Mapping[str, Pacing] | None = None,
+        admin: Sequence[str] = (),
         concurrency: int = 8,
     ) -> None:
         self.store = store
         self.notifiers = notifiers
+        self.pacing = pacing or {}
+        self.admin = tuple(admin)
         self._clock = clock
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
@@ -57,14 +74,17 @@ class Dispatcher:
             await self._sleep_until_due(stop)
 
     async def deliver_due(self) -> int:
-        """Send every delivery due now; return how many were attempted."""
+        """Send every delivery due now; return how many messages were sent or tried."""
         attempted = 0
-        while True:
-            due = await self.store.due_deliveries(self._clock(), self.notifiers, BATCH)
-            if not due:
-                return attempted
-            await asyncio.gather(*(self._deliver(d) for d in due))
-            attempted += len(due)
+        while due := await self.store.due_deliveries(self._clock(), self.notifiers, BATCH):
+            by_notifier: dict[str, list[Delivery]] = {}
+            for delivery in due:
+                by_notifier.setdefault(delivery.notifier, []).append(delivery)
+            counts = await asyncio.gather(
+                *(self._deliver_for(name, rows) for name, rows in by_notifier.items())
+            )
+            attempted += sum(counts)
+        return attempted
 
     async def drain(self, patience: timedelta) -> int:
         """Deliver everything owed, waiting for retries due within ``patience``;
@@ -91,52 +111,107 @@ class Dispatcher:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        notifier = self.notifiers[delivery.notifier]
+    async def _deliver_for(self, name: str, due: list[Delivery]) -> int:
+        """Deliver one notifier's due rows as its pacing says; return messages tried."""
+        pacing = self.pacing.get(name, Pacing())
+        now = self._clock()
+        alerts = [d for d in due if isinstance(d.message, Alert)]
+        if pacing.quiet_hours is not None and pacing.quiet_hours.contains(now) and alerts:
+            # Notices about the daemon are not held: they may be what the admin needs now.
+            await self.store.postpone([d.id for d in alerts], pacing.quiet_hours.ends_after(now))
+            due = [d for d in due if not isinstance(d.message, Alert)]
+        elif pacing.digest is not None and alerts:
+            sent = await self._digest(name, pacing.digest, alerts)
+            due = [d for d in due if not isinstance(d.message, Alert)]
+            return sent + await self._each(name, due)
+        return await self._each(name, due)
+
+    async def _each(self, name: str, due: Sequence[Delivery]) -> int:
+        await asyncio.gather(*(self._send(name, d.message, [d]) for d in due))
+        return len(due)
+
+    async def _digest(self, name: str, every: timedelta, due: Sequence[Delivery]) -> int:
+        """Once the oldest owed alert has waited ``every``, send all owed alerts as one."""
+        pending = [
+            d
+            for d in await self.store.pending_deliveries(name, DIGEST_MAX)
+            if isinstance(d.message, Alert)
+        ]
+        oldest = min(d.created_at for d in pending)
+        if oldest + every > self._clock():
+            await self.store.postpone([d.id for d in due], oldest + every)
+            return 0
+        alerts = tuple(d.message for d in pending if isinstance(d.message, Alert))
+        await self._send(name, Digest(alerts), pending)
+        return 1
+
+    async def _send(self, name: str, message: Message, rows: Sequence[Delivery]) -> None:
+        notifier = self.notifiers[name]
         async with self._limit:
             try:
-                await notifier.send(delivery.alert)
+                await notifier.send(message)
             except NotifyError as e:
-                await self._failed(delivery, e)
+                await self._failed(name, message, rows, e)
                 return
             except Exception as e:  # a notifier bug must not stop the others
-                log.exception(
-                    "notifier crashed",
-                    extra={"notifier": delivery.notifier, "story": delivery.alert.story_id},
-                )
-                await self._failed(delivery, NotifyError(f"internal error: {e!r}", retryable=True))
+                log.exception("notifier crashed", extra={"notifier": name})
+                error = NotifyError(f"internal error: {e!r}", retryable=True)
+                await self._failed(name, message, rows, error)
                 return
-        await self.store.mark_delivered(delivery.id, self._clock())
+        await self.store.mark_delivered([d.id for d in rows], self._clock())
         self.delivered += 1
-        log.info(
-            "alert delivered",
-            extra={
-                "notifier": delivery.notifier,
-                "story": delivery.alert.story_id,
-                "rules": ",".join(delivery.alert.rules),
-                "title": delivery.alert.title,
-            },
-        )
+        log.info("delivered", extra={"notifier": name, **_describe(message)})
 
-    async def _failed(self, delivery: Delivery, error: NotifyError) -> None:
+    async def _failed(
+        self, name: str, message: Message, rows: Sequence[Delivery], error: NotifyError
+    ) -> None:
         self.failed += 1
         now = self._clock()
-        attempts = delivery.attempts + 1
-        too_old = now - delivery.created_at > DELIVERY_GIVE_UP_AFTER
+        attempts = max(d.attempts for d in rows) + 1
+        too_old = now - min(d.created_at for d in rows) > DELIVERY_GIVE_UP_AFTER
         retry_at = (
             next_delivery_at(now, attempts, retry_after=error.retry_after, draw=self._rng.random())
             if error.retryable and not too_old
             else None
         )
-        await self.store.mark_failed(delivery.id, str(error), retry_at)
+        await self.store.mark_failed([d.id for d in rows], str(error), retry_at)
         fields: dict[str, object] = {
-            "notifier": delivery.notifier,
-            "story": delivery.alert.story_id,
+            "notifier": name,
+            **_describe(message),
             "attempt": attempts,
             "error": str(error),
         }
-        if retry_at is None:
-            log.error("delivery failed for good; kept as a dead letter", extra=fields)
-        else:
+        if retry_at is not None:
             fields["retry_in"] = f"{(retry_at - now).total_seconds():.0f}s"
             log.warning("delivery failed; will retry", extra=fields)
+            return
+        log.error("delivery failed for good; kept as a dead letter", extra=fields)
+        if not isinstance(message, Notice):
+            await self._tell_admin(name, message, error, now)
+
+    async def _tell_admin(
+        self, name: str, message: Alert | Digest, error: NotifyError, now: datetime
+    ) -> None:
+        # Never through the channel that just failed, and never about a notice:
+        # a broken admin channel must not feed on itself.
+        others = [n for n in self.admin if n != name and n in self.notifiers]
+        if not others:
+            return
+        alerts = message.alerts if isinstance(message, Digest) else (message,)
+        titles = "\n".join(f"- {a.title} ({a.url or 'no link'})" for a in alerts)
+        notice = Notice(
+            subject=f"alerts could not be delivered by {name}",
+            body=f"{name} refused {len(alerts)} alert(s) for good: {error}\n{titles}\n"
+            "They are kept as dead letters in the store.",
+            created_at=now,
+        )
+        await self.store.enqueue_notice(notice, others)
+        self.wake()
+
+
+def _describe(message: Message) -> dict[str, object]:
+    if isinstance(message, Notice):
+        return {"notice": message.subject}
+    if isinstance(message, Digest):
+        return {"digest": len(message.alerts)}
+    return {"story": message.story_id, "rules": ",".join(message.rules), "title": message.title}

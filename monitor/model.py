@@ -92,6 +92,37 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A message about the daemon itself, for ``defaults.admin``: a feed failing,
+    recovered or gone, alerts that could not be delivered. Not about a story."""
+
+    subject: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Alerts owed to one notifier, sent together as one message (email ``digest``)."""
+
+    alerts: tuple[Alert, ...]
+
+
+Message = Alert | Notice | Digest
+
+
+def message_key(message: Message) -> str:
+    """What a message is about, stable across resends (for Message-IDs)."""
+    if isinstance(message, Alert):
+        return f"story-{message.story_id}"
+    if isinstance(message, Digest):
+        ids = [alert.story_id for alert in message.alerts]
+        return f"digest-{min(ids)}-{max(ids)}-{len(ids)}"
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"notice-{stamp}"
+
+
+@dataclass(frozen=True, slots=True)
 class FeedState:
     """What the store remembers about a feed between polls and restarts."""
 
@@ -112,10 +143,10 @@ class FeedState:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One pending outbox row: an alert owed to one notifier."""
+    """One pending outbox row: an alert or a notice owed to one notifier."""
 
     id: int
     notifier: str
-    alert: Alert
+    message: Alert | Notice
     attempts: int
     created_at: datetime

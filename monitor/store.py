@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from monitor.errors import StoreError
-from monitor.model import Alert, Delivery, Entry, FeedState, Match, TextSource
+from monitor.model import Alert, Delivery, Entry, FeedState, Match, Notice, TextSource
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -56,9 +56,9 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX stories_url ON stories (url) WHERE url IS NOT NULL;
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
-        story_id INTEGER NOT NULL REFERENCES stories (id),
+        story_id INTEGER REFERENCES stories (id),  -- NULL for notices to the admin
         notifier TEXT NOT NULL,
-        alert TEXT NOT NULL,
+        message TEXT NOT NULL,  -- JSON of the Alert or Notice
         state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at TEXT NOT NULL,
@@ -91,9 +91,12 @@ class Store(Protocol):
     ) -> list[Delivery]: ...
     async def next_attempt_at(self, notifiers: Iterable[str]) -> datetime | None: ...
     async def pending_count(self, notifiers: Iterable[str]) -> int: ...
-    async def mark_delivered(self, delivery_id: int, now: datetime) -> None: ...
+    async def enqueue_notice(self, notice: Notice, notifiers: Sequence[str]) -> None: ...
+    async def pending_deliveries(self, notifier: str, limit: int) -> list[Delivery]: ...
+    async def postpone(self, ids: Sequence[int], until: datetime) -> None: ...
+    async def mark_delivered(self, ids: Sequence[int], now: datetime) -> None: ...
     async def mark_failed(
-        self, delivery_id: int, error: str, retry_at: datetime | None
+        self, ids: Sequence[int], error: str, retry_at: datetime | None
     ) -> None: ...
     async def ping(self) -> None: ...
 
@@ -280,10 +283,10 @@ class SqliteStore:
                 "UPDATE feeds SET stories_seen = stories_seen + 1 WHERE name = ?", (feed,)
             )
             if alert is not None and notifiers:
-                payload = encode_alert(Alert(**{**_fields(alert), "story_id": story_id}))
+                payload = encode_message(Alert(**{**_fields(alert), "story_id": story_id}))
                 await db.executemany(
                     "INSERT OR IGNORE INTO outbox"
-                    " (story_id, notifier, alert, next_attempt_at, created_at)"
+                    " (story_id, notifier, message, next_attempt_at, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     [
                         (story_id, n, payload, _to_sql(found_at), _to_sql(found_at))
@@ -297,6 +300,16 @@ class SqliteStore:
 
     # -- outbox --------------------------------------------------------------
 
+    async def enqueue_notice(self, notice: Notice, notifiers: Sequence[str]) -> None:
+        """Owe ``notice`` to each of ``notifiers``, durably like an alert."""
+        at = _to_sql(notice.created_at)
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT INTO outbox (notifier, message, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(n, encode_message(notice), at, at) for n in notifiers],
+            )
+
     async def due_deliveries(
         self, now: datetime, notifiers: Iterable[str], limit: int
     ) -> list[Delivery]:
@@ -306,21 +319,29 @@ class SqliteStore:
         if not names:
             return []
         rows = await self._fetchall(
-            "SELECT id, notifier, alert, attempts, created_at FROM outbox"
+            "SELECT id, notifier, message, attempts, created_at FROM outbox"
             f" WHERE state = 'pending' AND next_attempt_at <= ? AND notifier IN ({_marks(names)})"
             " ORDER BY next_attempt_at, id LIMIT ?",
             [_to_sql(now), *names, limit],
         )
-        return [
-            Delivery(
-                id=row[0],
-                notifier=row[1],
-                alert=decode_alert(row[2]),
-                attempts=row[3],
-                created_at=_from_sql(row[4]) or now,
+        return [_delivery(row) for row in rows]
+
+    async def pending_deliveries(self, notifier: str, limit: int) -> list[Delivery]:
+        """Every pending delivery of one notifier, due or not, oldest first (for digests)."""
+        rows = await self._fetchall(
+            "SELECT id, notifier, message, attempts, created_at FROM outbox"
+            " WHERE state = 'pending' AND notifier = ? ORDER BY id LIMIT ?",
+            [notifier, limit],
+        )
+        return [_delivery(row) for row in rows]
+
+    async def postpone(self, ids: Sequence[int], until: datetime) -> None:
+        """Hold deliveries until ``until`` without counting an attempt (quiet hours, digests)."""
+        async with self._transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+                [(_to_sql(until), i) for i in ids],
             )
-            for row in rows
-        ]
 
     async def next_attempt_at(self, notifiers: Iterable[str]) -> datetime | None:
         names = list(notifiers)
@@ -344,28 +365,28 @@ class SqliteStore:
         )
         return int(rows[0][0])
 
-    async def mark_delivered(self, delivery_id: int, now: datetime) -> None:
+    async def mark_delivered(self, ids: Sequence[int], now: datetime) -> None:
         async with self._transaction() as db:
-            await db.execute(
+            await db.executemany(
                 "UPDATE outbox SET state = 'delivered', delivered_at = ?, attempts = attempts + 1,"
                 " last_error = NULL WHERE id = ?",
-                (_to_sql(now), delivery_id),
+                [(_to_sql(now), i) for i in ids],
             )
 
-    async def mark_failed(self, delivery_id: int, error: str, retry_at: datetime | None) -> None:
+    async def mark_failed(self, ids: Sequence[int], error: str, retry_at: datetime | None) -> None:
         """Count a failed attempt; ``retry_at`` None makes it a dead letter."""
         async with self._transaction() as db:
             if retry_at is None:
-                await db.execute(
+                await db.executemany(
                     "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?"
                     " WHERE id = ?",
-                    (error, delivery_id),
+                    [(error, i) for i in ids],
                 )
             else:
-                await db.execute(
+                await db.executemany(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
                     " next_attempt_at = ? WHERE id = ?",
-                    (error, _to_sql(retry_at), delivery_id),
+                    [(error, _to_sql(retry_at), i) for i in ids],
                 )
 
     async def outbox_counts(self) -> dict[str, int]:
@@ -373,26 +394,40 @@ class SqliteStore:
         return {row[0]: row[1] for row in rows}
 
 
-def encode_alert(alert: Alert) -> str:
-    data = _fields(alert)
-    data["found_at"] = _to_sql(alert.found_at)
-    data["published_at"] = _to_sql(alert.published_at)
-    data["matches"] = [asdict(m) for m in alert.matches]
-    data["text_source"] = alert.text_source.value
+def encode_message(message: Alert | Notice) -> str:
+    if isinstance(message, Notice):
+        return json.dumps(
+            {
+                "kind": "notice",
+                "subject": message.subject,
+                "body": message.body,
+                "created_at": _to_sql(message.created_at),
+            },
+            ensure_ascii=False,
+        )
+    data = _fields(message)
+    data["kind"] = "alert"
+    data["found_at"] = _to_sql(message.found_at)
+    data["published_at"] = _to_sql(message.published_at)
+    data["matches"] = [asdict(m) for m in message.matches]
+    data["text_source"] = message.text_source.value
     return json.dumps(data, ensure_ascii=False)
 
 
-def decode_alert(text: str) -> Alert:
+def decode_message(text: str) -> Alert | Notice:
     data = json.loads(text)
-    found_at = _from_sql(data["found_at"])
-    if found_at is None:
-        raise StoreError("an outbox row has no found_at")
+    if data["kind"] == "notice":
+        return Notice(
+            subject=data["subject"],
+            body=data["body"],
+            created_at=_required_time(data["created_at"]),
+        )
     return Alert(
         story_id=data["story_id"],
         feed=data["feed"],
         title=data["title"],
         url=data["url"],
-        found_at=found_at,
+        found_at=_required_time(data["found_at"]),
         published_at=_from_sql(data["published_at"]),
         matches=tuple(
             Match(rule=m["rule"], terms=tuple(m["terms"]), snippets=tuple(m["snippets"]))
@@ -400,6 +435,23 @@ def decode_alert(text: str) -> Alert:
         ),
         text_source=TextSource(data["text_source"]),
     )
+
+
+def _delivery(row: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        id=row[0],
+        notifier=row[1],
+        message=decode_message(row[2]),
+        attempts=row[3],
+        created_at=_required_time(row[4]),
+    )
+
+
+def _required_time(value: str | None) -> datetime:
+    moment = _from_sql(value)
+    if moment is None:
+        raise StoreError("an outbox row lacks a time it must have")
+    return moment
 
 
 def _fields(alert: Alert) -> dict[str, Any]:

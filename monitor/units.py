@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +79,15 @@ class QuietHours:
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+    def ends_after(self, at: datetime) -> datetime:
+        """The first end of the window after ``at`` (in UTC): when held alerts go out."""
+        zone = ZoneInfo(self.zone)
+        local = at.astimezone(zone)
+        end = datetime.combine(local.date(), self.end, tzinfo=zone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=zone)
+        return end.astimezone(UTC)
 
 
 def parse_quiet_hours(value: object) -> QuietHours:

@@ -1,4 +1,5 @@
-"""The outbox drained into a real notifier: retries, Retry-After, dead letters."""
+"""The outbox drained into real notifiers: retries, Retry-After, dead letters,
+quiet hours, digests and notices to the admin."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from servers import FakeSlack
+from servers import FakeSlack, FakeSmtp
 
-from monitor.delivery import Dispatcher
-from monitor.model import Alert, Entry, Match
+from monitor.delivery import Dispatcher, Pacing
+from monitor.model import Alert, Entry, Match, Notice
+from monitor.notify import Notifier
+from monitor.notify.email import EmailNotifier
 from monitor.notify.slack import SlackNotifier
 from monitor.store import SqliteStore
+from monitor.units import QuietHours
 
 
 def now() -> datetime:
@@ -100,3 +104,85 @@ async def test_many_alerts_are_all_delivered(
         await owe_alert(store, n)
     assert await dispatcher(store, fake_slack, session).drain(timedelta(seconds=5)) == 0
     assert len(fake_slack.received) == 30
+
+
+async def test_quiet_hours_hold_alerts_until_the_window_ends_but_not_notices(
+    store: SqliteStore, fake_slack: FakeSlack, session: aiohttp.ClientSession
+) -> None:
+    await owe_alert(store)
+    await store.enqueue_notice(Notice("feed desk is failing", "HTTP 503", now()), ["slack"])
+    start = now()
+    # A window around the present, whatever the time of day the test runs.
+    always_quiet = QuietHours(
+        (start - timedelta(hours=1)).time().replace(microsecond=0),
+        (start + timedelta(hours=1)).time().replace(microsecond=0),
+        "UTC",
+    )
+    quiet = Dispatcher(
+        store,
+        {"slack": SlackNotifier("slack", fake_slack.url, session)},
+        now,
+        pacing={"slack": Pacing(quiet_hours=always_quiet)},
+    )
+    await quiet.deliver_due()
+    assert [p["text"] for p in fake_slack.received] == ["monitor: feed desk is failing"]
+    assert await store.next_attempt_at(["slack"]) == always_quiet.ends_after(start)
+
+
+async def test_a_digest_gathers_alerts_into_one_email(
+    store: SqliteStore, fake_smtp: FakeSmtp
+) -> None:
+    mail = EmailNotifier(
+        "mail",
+        host=fake_smtp.host,
+        port=fake_smtp.port,
+        security="none",
+        username=None,
+        password=None,
+        sender="monitor@example.org",
+        to=["desk@example.org"],
+    )
+    hourly = {"mail": Pacing(digest=timedelta(hours=1))}
+    for n in range(3):
+        entry = Entry(f"g{n}", f"https://example.org/{n}", f"Kazan story {n}", "", None)
+        alert = Alert(0, "desk", entry.title, entry.url, now(), None, (Match("k", ("Kazan",), ()),))
+        await store.record_story("desk", entry, alert, ["mail"])
+    early = Dispatcher(store, {"mail": mail}, now, pacing=hourly)
+    assert await early.deliver_due() == 0  # the first alert has not waited an hour yet
+    later = Dispatcher(store, {"mail": mail}, lambda: now() + timedelta(hours=1), pacing=hourly)
+    assert await later.deliver_due() == 1
+    await fake_smtp.wait_for(1)
+    (received,) = fake_smtp.messages
+    assert received.message["Subject"] == "[monitor] 3 stories: k"
+    body = received.message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert all(f"Kazan story {n}" in text for n in range(3))
+    assert await store.outbox_counts() == {"delivered": 3}
+
+
+async def test_a_dead_letter_is_reported_to_the_admin_through_another_channel(
+    store: SqliteStore, fake_slack: FakeSlack, fake_smtp: FakeSmtp, session: aiohttp.ClientSession
+) -> None:
+    await owe_alert(store)
+    fake_slack.fail_next(404, body="no_service")
+    mail = EmailNotifier(
+        "mail",
+        host=fake_smtp.host,
+        port=fake_smtp.port,
+        security="none",
+        username=None,
+        password=None,
+        sender="monitor@example.org",
+        to=["admin@example.org"],
+    )
+    notifiers: dict[str, Notifier] = {
+        "slack": SlackNotifier("slack", fake_slack.url, session),
+        "mail": mail,
+    }
+    dispatcher = Dispatcher(store, notifiers, now, admin=["slack", "mail"])
+    assert await dispatcher.drain(timedelta(seconds=5)) == 0
+    await fake_smtp.wait_for(1)
+    (received,) = fake_smtp.messages
+    assert received.message["Subject"] == "[monitor] notice: alerts could not be delivered by slack"
+    assert fake_slack.requests == 1  # the failing channel is not asked to report on itself

@@ -177,7 +177,7 @@ def render_mail(alert: Alert) -> email.message.EmailMessage:
         alert,
         sender="Monitor <alerts@example.org>",
         to=["desk@example.org", "chief@example.org"],
-        message_id=message_id_for(alert.story_id, "desk-email", "example.org"),
+        message_id=message_id_for(f"story-{alert.story_id}", "desk-email", "example.org"),
     )
     # What a server receives: the bytes, parsed back.
     return email.message_from_bytes(bytes(message), policy=email.policy.default)
@@ -239,14 +239,14 @@ def test_long_subject_is_cut() -> None:
 
 
 def test_message_id_is_stable_and_distinct() -> None:
-    first = message_id_for(7, "desk-email", "example.org")
-    assert first == message_id_for(7, "desk-email", "example.org")
-    assert first != message_id_for(8, "desk-email", "example.org")
-    assert first != message_id_for(7, "other", "example.org")
-    odd = message_id_for(7, "desk mail <x>\r\n", "example.org")
+    first = message_id_for("story-7", "desk-email", "example.org")
+    assert first == message_id_for("story-7", "desk-email", "example.org")
+    assert first != message_id_for("story-8", "desk-email", "example.org")
+    assert first != message_id_for("story-7", "other", "example.org")
+    odd = message_id_for("story-7", "desk mail <x>\r\n", "example.org")
     assert re.fullmatch(r"<story-7\.n[0-9a-f]{16}\.monitor@example\.org>", odd)
     with pytest.raises(ValueError, match="domain"):
-        message_id_for(7, "desk", "example.org>\r\nBcc: x")
+        message_id_for("story-7", "desk", "example.org>\r\nBcc: x")
 
 
 # -- console --------------------------------------------------------------------

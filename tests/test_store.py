@@ -70,7 +70,7 @@ async def test_story_and_outbox_rows_are_written_together(store: SqliteStore) ->
     assert story_id is not None
     due = await store.due_deliveries(NOW, ["slack", "email"], 10)
     assert {d.notifier for d in due} == {"slack", "email"}
-    assert due[0].alert == replace(alert(), story_id=story_id)
+    assert due[0].message == replace(alert(), story_id=story_id)
     # The same story recorded again (by another feed, say) owes nothing more.
     assert await store.record_story("desk", entry(1), alert(), ["slack"]) is None
     assert len(await store.due_deliveries(NOW, ["slack", "email"], 10)) == 2
@@ -80,14 +80,14 @@ async def test_outbox_lifecycle(store: SqliteStore) -> None:
     await store.record_story("desk", entry(1), alert(), ["slack", "email"])
     due = {d.notifier: d for d in await store.due_deliveries(NOW, ["slack", "email"], 10)}
     slack, email = due["slack"], due["email"]
-    await store.mark_delivered(slack.id, NOW)
+    await store.mark_delivered([slack.id], NOW)
     later = NOW + timedelta(minutes=5)
-    await store.mark_failed(email.id, "SMTP 451", later)
+    await store.mark_failed([email.id], "SMTP 451", later)
     assert await store.due_deliveries(NOW, ["slack", "email"], 10) == []
     assert await store.next_attempt_at(["slack", "email"]) == later
     (retry,) = await store.due_deliveries(later, ["slack", "email"], 10)
     assert retry.attempts == 1
-    await store.mark_failed(retry.id, "535 auth failed", None)
+    await store.mark_failed([retry.id], "535 auth failed", None)
     assert await store.pending_count(["slack", "email"]) == 0
     assert await store.outbox_counts() == {"delivered": 1, "dead": 1}
 

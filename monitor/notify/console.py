@@ -1,4 +1,4 @@
-"""Alerts printed to a text stream, standard output by default."""
+"""Alerts and notices printed to a text stream, standard output by default."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from monitor.errors import NotifyError
-from monitor.model import Alert
+from monitor.model import Message
 from monitor.render import console_line
 
 
@@ -25,10 +25,10 @@ class ConsoleNotifier:
     def name(self) -> str:
         return self._name
 
-    async def send(self, alert: Alert) -> None:
+    async def send(self, message: Message) -> None:
         stream = self._stream if self._stream is not None else sys.stdout
         try:
-            stream.write(console_line(alert) + "\n")
+            stream.write(console_line(message) + "\n")
             stream.flush()
         except (OSError, ValueError) as e:  # ValueError: the stream is closed
             raise NotifyError(f"console {self._name}: {e}", retryable=True) from e

@@ -18,7 +18,7 @@ from typing import Literal
 import aiosmtplib
 
 from monitor.errors import NotifyError
-from monitor.model import Alert
+from monitor.model import Message, message_key
 from monitor.render import email_message, message_id_for, one_line, truncate
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def message_domain(sender: str) -> str:
     """The domain of ``sender``'s address, valid in a Message-ID, else ``FALLBACK_DOMAIN``."""
     domain = parseaddr(sender)[1].rpartition("@")[2]
     try:
-        message_id_for(0, "x", domain)
+        message_id_for("x", "x", domain)
     except ValueError:
         return FALLBACK_DOMAIN
     return domain
@@ -93,16 +93,17 @@ class EmailNotifier:
     def name(self) -> str:
         return self._name
 
-    async def send(self, alert: Alert) -> None:
-        message = email_message(
-            alert,
+    async def send(self, message: Message) -> None:
+        key = message_key(message)
+        mail = email_message(
+            message,
             sender=self._sender,
             to=self._to,
-            message_id=message_id_for(alert.story_id, self._name, self._domain),
+            message_id=message_id_for(key, self._name, self._domain),
         )
         with self._errors():
             refused, _ = await aiosmtplib.send(
-                message,
+                mail,
                 hostname=self._host,
                 port=self._port,
                 username=self._username,
@@ -115,9 +116,9 @@ class EmailNotifier:
         if refused:
             # Some recipients have the mail: a retry would send it to them again.
             log.warning(
-                "event=email_recipients_refused notifier=%s story=%d refused=%s",
+                "event=email_recipients_refused notifier=%s message=%s refused=%s",
                 self._name,
-                alert.story_id,
+                key,
                 ",".join(sorted(refused)),
             )
 

@@ -14,7 +14,7 @@ import aiohttp
 
 from monitor.errors import NotifyError
 from monitor.http import parse_retry_after
-from monitor.model import Alert
+from monitor.model import Message
 from monitor.render import one_line, slack_payload, truncate
 
 # Statuses worth repeating the same request for; any other non-2xx is permanent
@@ -52,11 +52,11 @@ class SlackNotifier:
     def name(self) -> str:
         return self._name
 
-    async def send(self, alert: Alert) -> None:
+    async def send(self, message: Message) -> None:
         try:
             async with self._session.post(
                 self._url,
-                json=slack_payload(alert),
+                json=slack_payload(message),
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:

@@ -10,10 +10,10 @@ import hashlib
 import html
 import re
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from monitor.model import Alert, TextSource
+from monitor.model import Alert, Digest, Message, Notice, TextSource
 from monitor.render.text import (
     FROM_SUMMARY,
     SNIPPET_CHARS,
@@ -31,8 +31,9 @@ _ATEXT = re.compile(r"[A-Za-z0-9_-]+")
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 
-def message_id_for(story_id: int, notifier: str, domain: str) -> str:
-    """A Message-ID that is the same every time this story goes to this notifier.
+def message_id_for(key: str, notifier: str, domain: str) -> str:
+    """A Message-ID that is the same every time this message (``model.message_key``)
+    goes to this notifier.
 
     A resend after a crash then carries the same Message-ID, so mail clients
     show one message. Raises ValueError for a domain that is not a host name.
@@ -42,7 +43,9 @@ def message_id_for(story_id: int, notifier: str, domain: str) -> str:
     token = notifier
     if not _ATEXT.fullmatch(notifier):
         token = "n" + hashlib.sha256(notifier.encode()).hexdigest()[:16]
-    return f"<story-{story_id}.{token}.monitor@{domain}>"
+    if not _ATEXT.fullmatch(key):
+        key = "k" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"<{key}.{token}.monitor@{domain}>"
 
 
 def email_subject(alert: Alert) -> str:
@@ -112,21 +115,53 @@ def _email_html(alert: Alert) -> str:
     return f"{head}\n{body}\n</body></html>\n"
 
 
-def email_message(alert: Alert, *, sender: str, to: Sequence[str], message_id: str) -> EmailMessage:
-    """A ``multipart/alternative`` message (plain text and HTML) for one alert.
+def _digest_subject(digest: Digest) -> str:
+    rules = dict.fromkeys(rule for alert in digest.alerts for rule in alert.rules)
+    count = len(digest.alerts)
+    head = f"[monitor] {count} {'story' if count == 1 else 'stories'}"
+    return truncate(f"{head}: {one_line(', '.join(rules))}", SUBJECT_MAX)
 
-    ``Date`` is when the story was found, so the message is the same on every
-    render. Headers are set through ``email.policy.SMTP``, which refuses any
-    value with a line break; the subject is cleaned before that so a feed
-    title cannot even trigger the refusal.
+
+def _digest_html(digest: Digest) -> str:
+    parts = [_email_html(alert) for alert in digest.alerts]
+    bodies = [p.split("<body>", 1)[1].rsplit("</body>", 1)[0] for p in parts]
+    head = '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>'
+    return f"{head}\n" + "\n<hr>\n".join(bodies) + "\n</body></html>\n"
+
+
+def _content(message: Message) -> tuple[str, str, str, datetime]:
+    """Subject, plain text, HTML and date of any message."""
+    if isinstance(message, Notice):
+        subject = truncate(f"[monitor] notice: {one_line(message.subject)}", SUBJECT_MAX)
+        body = message.body.strip() + "\n"
+        page = f"<p>{html.escape(message.body).replace(chr(10), '<br>')}</p>"
+        return subject, body, page, message.created_at
+    if isinstance(message, Digest):
+        text = "\n---\n\n".join(_email_text(alert) for alert in message.alerts)
+        found = max(alert.found_at for alert in message.alerts)
+        return _digest_subject(message), text, _digest_html(message), found
+    return email_subject(message), _email_text(message), _email_html(message), message.found_at
+
+
+def email_message(
+    message: Message, *, sender: str, to: Sequence[str], message_id: str
+) -> EmailMessage:
+    """A ``multipart/alternative`` message (plain text and HTML) for an alert, a
+    digest of alerts, or a notice.
+
+    ``Date`` is when the story was found (the notice made), so the message is the
+    same on every render. Headers are set through ``email.policy.SMTP``, which
+    refuses any value with a line break; the subject is cleaned before that so a
+    feed title cannot even trigger the refusal.
     """
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = email_subject(alert)
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = email.utils.format_datetime(alert.found_at.astimezone(UTC))
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
-    message.set_content(_email_text(alert))
-    message.add_alternative(_email_html(alert), subtype="html")
-    return message
+    subject, text, page, date = _content(message)
+    mail = EmailMessage(policy=email.policy.SMTP)
+    mail["Subject"] = subject
+    mail["From"] = sender
+    mail["To"] = ", ".join(to)
+    mail["Date"] = email.utils.format_datetime(date.astimezone(UTC))
+    mail["Message-ID"] = message_id
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    mail.set_content(text)
+    mail.add_alternative(page, subtype="html")
+    return mail

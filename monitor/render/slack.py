@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from monitor.model import Alert, Match, TextSource
+from monitor.model import Alert, Digest, Match, Message, Notice, TextSource
 from monitor.render.text import (
     FROM_SUMMARY,
     SNIPPET_CHARS,
@@ -128,24 +128,55 @@ def _slack_intro(alert: Alert) -> dict[str, object]:
     return _section("\n".join(lines))
 
 
-def slack_payload(alert: Alert) -> dict[str, object]:
-    """An incoming-webhook payload: a ``text`` fallback and Block Kit ``blocks``.
+def slack_payload(message: Message) -> dict[str, object]:
+    """An incoming-webhook payload: a ``text`` fallback and Block Kit ``blocks``,
+    for an alert, a digest of alerts, or a notice."""
+    if isinstance(message, Notice):
+        return _notice_payload(message)
+    if isinstance(message, Digest):
+        return _digest_payload(message)
+    return _alert_payload(message)
+
+
+def _header(text: str) -> dict[str, object]:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": truncate(text, SLACK_HEADER_MAX), "emoji": False},
+    }
+
+
+def _notice_payload(notice: Notice) -> dict[str, object]:
+    subject = one_line(notice.subject)
+    return {
+        "text": slack_fit(f"monitor: {subject}", SLACK_FALLBACK_MAX),
+        "blocks": [
+            _header(f"monitor: {subject}"),
+            _section(slack_fit(notice.body.strip() or subject, SLACK_SECTION_MAX)),
+        ],
+    }
+
+
+def _digest_payload(digest: Digest) -> dict[str, object]:
+    count = len(digest.alerts)
+    blocks = [_header(f"{count} {'story' if count == 1 else 'stories'}")]
+    room = SLACK_MAX_BLOCKS - len(blocks)
+    shown = digest.alerts if count <= room else digest.alerts[: room - 1]
+    blocks.extend(_slack_intro(alert) for alert in shown)
+    if len(shown) < count:
+        blocks.append(_section(f"_…and {count - len(shown)} more_"))
+    titles = "; ".join(title_of(alert) for alert in digest.alerts)
+    fallback = slack_fit(one_line(f"{count} stories: {titles}"), SLACK_FALLBACK_MAX)
+    return {"text": fallback, "blocks": blocks}
+
+
+def _alert_payload(alert: Alert) -> dict[str, object]:
+    """One alert: its title as header, the facts, a section per matching rule.
 
     Always within Slack's limits (50 blocks, 3,000 characters a section, 150 a
     header): rules beyond what fits are listed by name in a last section.
     """
     title = title_of(alert)
-    blocks: list[dict[str, object]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": truncate(title, SLACK_HEADER_MAX),
-                "emoji": False,
-            },
-        },
-        _slack_intro(alert),
-    ]
+    blocks: list[dict[str, object]] = [_header(title), _slack_intro(alert)]
     room = SLACK_MAX_BLOCKS - len(blocks)
     matches = alert.matches
     if len(matches) > room:
