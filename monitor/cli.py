@@ -1,4 +1,4 @@
-"""The command line: ``monitor run | check | test``.
+"""The command line: ``monitor run | check | test | feeds | alerts``.
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error. Config errors
 are printed as a list for a person to fix, never as a traceback.
@@ -11,17 +11,21 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Any
 
 from monitor import __version__, logs
 from monitor.config import Config, load
-from monitor.daemon import Daemon, address_policy
+from monitor.daemon import STORE_FILE, Daemon
 from monitor.errors import ConfigError, ConfigIssue, MonitorError
 from monitor.http import AddressPolicy, HttpClient
 from monitor.preview import preview
+from monitor.report import alerts_table, feeds_table
 from monitor.rules import RuleSet
+from monitor.store import SqliteStore
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -33,12 +37,15 @@ log = logging.getLogger("monitor")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.setup(args.log_level, args.log_format)
+    commands: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+        "run": _run,
+        "check": _check,
+        "test": _test,
+        "feeds": _feeds,
+        "alerts": _alerts,
+    }
     try:
-        if args.command == "run":
-            return asyncio.run(_run(args.config, once=args.once))
-        if args.command == "check":
-            return _check(args.config)
-        return asyncio.run(_test(args))
+        return asyncio.run(commands[args.command](args))
     except ConfigError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
@@ -77,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
         "--feed", metavar="NAME", help="use this feed's rules scope and extract settings"
     )
     test.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
+
+    feeds = commands.add_parser("feeds", help="per feed: last poll, result, errors, next poll")
+    feeds.add_argument("-c", "--config", type=Path, help=config_help)
+
+    alerts = commands.add_parser(
+        "alerts", help="recent alerts and their delivery; 'alerts retry' resends dead letters"
+    )
+    alerts.add_argument("action", nargs="?", choices=["retry"], help="resend dead letters")
+    alerts.add_argument("-c", "--config", type=Path, help=config_help)
+    alerts.add_argument("--failed", action="store_true", help="only dead letters and retries")
+    alerts.add_argument("--limit", type=int, default=50, metavar="N", help="rows (default 50)")
     return parser
 
 
@@ -92,17 +110,55 @@ def _load(given: Path | None) -> Config:
     return load(path)
 
 
-async def _run(given: Path | None, *, once: bool) -> int:
-    config = _load(given)
-    return await Daemon(config).run(once=once)
+async def _run(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    return await Daemon(config).run(once=args.once)
 
 
-def _check(given: Path | None) -> int:
-    config = _load(given)
+async def _check(args: argparse.Namespace) -> int:
+    config = _load(args.config)
     print(
         f"{config.source}: ok: {len(config.feeds)} feeds, {len(config.rules)} rules,"
         f" {len(config.notifiers)} notifiers"
     )
+    return EXIT_OK
+
+
+async def _open_store(config: Config) -> SqliteStore | None:
+    path = config.state_dir / STORE_FILE
+    if not path.exists():
+        return None
+    return await SqliteStore.open(path)
+
+
+async def _feeds(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    store = await _open_store(config)
+    states = [] if store is None else await store.all_feed_states()
+    if store is not None:
+        await store.aclose()
+    names = [feed.name for feed in config.feeds]
+    print(feeds_table(states, names, datetime.now(UTC)))
+    return EXIT_OK
+
+
+async def _alerts(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    store = await _open_store(config)
+    if store is None:
+        print(f"no alerts yet: there is no store at {config.state_dir / STORE_FILE}")
+        return EXIT_OK
+    try:
+        now = datetime.now(UTC)
+        if args.action == "retry":
+            count = await store.retry_dead(now)
+            print(f"{count} dead letter{'s' if count != 1 else ''} queued again;"
+                  " a running daemon sends them within a minute")  # fmt: skip
+            return EXIT_OK
+        records = await store.recent_deliveries(args.limit, failed=args.failed)
+    finally:
+        await store.aclose()
+    print(alerts_table(records, now) if records else "no alerts")
     return EXIT_OK
 
 
@@ -119,19 +175,17 @@ async def _test(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         feed = feeds[args.feed]
     # The user names these pages, so any address is theirs to reach.
-    policy = AddressPolicy(networks=(ip_network("0.0.0.0/0"), ip_network("::/0")))
-    if config:
-        policy = AddressPolicy(policy.hosts | address_policy(config).hosts, policy.networks)
-    http = (
-        HttpClient(policy=policy)
-        if config is None
-        else HttpClient(
-            user_agent=config.http.user_agent,
-            timeout=config.http.timeout,
-            max_body=config.http.max_body,
-            policy=policy,
+    everywhere = AddressPolicy(networks=(ip_network("0.0.0.0/0"), ip_network("::/0")))
+    if config is None:
+        http = HttpClient(policy=everywhere)
+    else:
+        settings = config.http
+        http = HttpClient(
+            user_agent=settings.user_agent,
+            timeout=settings.timeout,
+            max_body=settings.max_body,
+            policy=everywhere,
         )
-    )
     failed = False
     try:
         for source in args.inputs:

@@ -282,7 +282,7 @@ def load(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), [ConfigIssue("", None, f"cannot read: {e}")]) from e
-    config = parse(text, source=str(path), base_dir=path.parent, environ=environ)
+    config = parse(text, source=str(path), base_dir=path.absolute().parent, environ=environ)
     return config.model_copy(update={"source": path})
 
 

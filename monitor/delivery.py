@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.errors import NotifyError
+from monitor.metrics import Metrics
 from monitor.model import Alert, Delivery, Digest, Message, Notice
 from monitor.notify import Notifier
 from monitor.schedule import DELIVERY_GIVE_UP_AFTER, next_delivery_at
@@ -52,11 +53,13 @@ class Dispatcher:
         pacing: Mapping[str, Pacing] | None = None,
         admin: Sequence[str] = (),
         concurrency: int = 8,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.notifiers = notifiers
         self.pacing = pacing or {}
         self.admin = tuple(admin)
+        self.metrics = metrics or Metrics()
         self._clock = clock
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
@@ -146,7 +149,9 @@ class Dispatcher:
         return 1
 
     async def _send(self, name: str, message: Message, rows: Sequence[Delivery]) -> None:
-        notifier = self.notifiers[name]
+        notifier = self.notifiers.get(name)
+        if notifier is None:
+            return  # removed by a reload meanwhile: its rows wait for it to come back
         async with self._limit:
             try:
                 await notifier.send(message)
@@ -160,6 +165,7 @@ class Dispatcher:
                 return
         await self.store.mark_delivered([d.id for d in rows], self._clock())
         self.delivered += 1
+        self.metrics.delivered(name)
         log.info("delivered", extra={"notifier": name, **_describe(message)})
 
     async def _failed(
@@ -175,6 +181,7 @@ class Dispatcher:
             else None
         )
         await self.store.mark_failed([d.id for d in rows], str(error), retry_at)
+        self.metrics.delivery_failed(name, dead=retry_at is None)
         fields: dict[str, object] = {
             "notifier": name,
             **_describe(message),

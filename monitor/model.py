@@ -150,3 +150,18 @@ class Delivery:
     message: Alert | Notice
     attempts: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """An outbox row as ``monitor alerts`` shows it, whatever its state."""
+
+    id: int
+    notifier: str
+    state: str  # "pending", "delivered" or "dead"
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+    message: Alert | Notice

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from monitor.errors import ExtractError, FeedError, FetchError
 from monitor.extract import extract_article
 from monitor.feeds import parse_feed
 from monitor.http import Fetched, HttpClient, NotModified
+from monitor.metrics import Metrics
 from monitor.model import Alert, Entry, FeedState, ParsedFeed, Story, TextSource
 from monitor.rules import RuleSet
 from monitor.store import Store
@@ -67,6 +69,7 @@ class Pipeline:
         routing: Routing,
         clock: Callable[[], datetime],
         on_alert: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.http = http
         self.store = store
@@ -74,6 +77,7 @@ class Pipeline:
         self.routing = routing
         self._clock = clock
         self._on_alert = on_alert
+        self.metrics = metrics or Metrics()
 
     async def poll(self, feed: FeedConfig, state: FeedState) -> PollResult:
         """Poll ``feed`` once. Never raises for the feed's own failures."""
@@ -146,6 +150,7 @@ class Pipeline:
         story_id = await self.store.record_story(feed.name, entry, alert, notifiers)
         if story_id is None or alert is None:
             return False
+        self.metrics.matched(alert.rules)
         log.info(
             "story matched",
             extra={
@@ -174,13 +179,17 @@ class Pipeline:
             return summary_only
         try:
             page = await self.http.fetch_page(entry.url)
-            article = await self._cpu(
-                extract_article,
-                page.body,
-                url=page.url,
-                remove=feed.extract.remove,
-                keep=feed.extract.keep,
-            )
+            started = time.monotonic()
+            try:
+                article = await self._cpu(
+                    extract_article,
+                    page.body,
+                    url=page.url,
+                    remove=feed.extract.remove,
+                    keep=feed.extract.keep,
+                )
+            finally:
+                self.metrics.extraction_took(time.monotonic() - started)
         except FeedError as e:
             log.warning(
                 "story page unusable; matching the feed summary",

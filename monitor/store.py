@@ -23,7 +23,16 @@ from typing import Any, Protocol
 import aiosqlite
 
 from monitor.errors import StoreError
-from monitor.model import Alert, Delivery, Entry, FeedState, Match, Notice, TextSource
+from monitor.model import (
+    Alert,
+    Delivery,
+    DeliveryRecord,
+    Entry,
+    FeedState,
+    Match,
+    Notice,
+    TextSource,
+)
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -173,7 +182,8 @@ class SqliteStore:
                 raise StoreError(f"store read failed: {e}") from e
 
     async def ping(self) -> None:
-        await self._fetchall("SELECT 1")
+        """Prove the store answers: a read of the file itself, not just of the connection."""
+        await self._fetchall("SELECT COUNT(*) FROM feeds")
 
     # -- feeds ---------------------------------------------------------------
 
@@ -388,6 +398,39 @@ class SqliteStore:
                     " next_attempt_at = ? WHERE id = ?",
                     [(error, _to_sql(retry_at), i) for i in ids],
                 )
+
+    async def recent_deliveries(self, limit: int, *, failed: bool = False) -> list[DeliveryRecord]:
+        """The newest outbox rows; ``failed``: only dead letters and retries under way."""
+        where = "WHERE state = 'dead' OR (state = 'pending' AND last_error IS NOT NULL)"
+        rows = await self._fetchall(
+            "SELECT id, notifier, state, attempts, created_at, next_attempt_at, delivered_at,"
+            f" last_error, message FROM outbox {where if failed else ''}"
+            " ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        return [
+            DeliveryRecord(
+                id=row[0],
+                notifier=row[1],
+                state=row[2],
+                attempts=row[3],
+                created_at=_required_time(row[4]),
+                next_attempt_at=_required_time(row[5]),
+                delivered_at=_from_sql(row[6]),
+                last_error=row[7],
+                message=decode_message(row[8]),
+            )
+            for row in rows
+        ]
+
+    async def retry_dead(self, now: datetime) -> int:
+        """Make every dead letter pending again, due now; return how many."""
+        async with self._transaction() as db:
+            cur = await db.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE state = 'dead'",
+                (_to_sql(now),),
+            )
+            return cur.rowcount
 
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
