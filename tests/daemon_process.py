@@ -53,7 +53,9 @@ class DaemonProcess:
     async def wait(self, timeout: float = 30) -> int:
         assert self.proc is not None
         code = await asyncio.wait_for(self.proc.wait(), timeout)
-        await asyncio.gather(*self._readers)
+        # The output ends when every process holding the pipes is gone (worker processes
+        # included); waiting for it makes sure the whole log is read.
+        await asyncio.wait_for(asyncio.gather(*self._readers), timeout)
         return code
 
     async def terminate(self, timeout: float = 15) -> int:
@@ -65,6 +67,9 @@ class DaemonProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+        for reader in self._readers:
+            reader.cancel()
+        await asyncio.gather(*self._readers, return_exceptions=True)
 
 
 async def _drain(stream: asyncio.StreamReader, sink: bytearray) -> None:
