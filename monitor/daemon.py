@@ -85,6 +85,7 @@ class Daemon:
         self._started_at = utcnow()
         self._store_ok_at: datetime | None = None
         self._tick_at: datetime | None = None
+        self._store_check: asyncio.Task[None] | None = None
         self._probe = LoopLagProbe(
             on_sample=lambda lag: self.metrics.set_loop_lag(lag.total_seconds())
         )
@@ -258,21 +259,34 @@ class Daemon:
         )
 
     def status(self) -> str:
-        parts = [f"watching {len(self._feeds)} feeds, {len(self.config.rules)} rules"]
+        """One line for ``systemctl status``: "watching 12 feeds, 5 rules, 1 failing"."""
+        parts = [
+            f"watching {_count(len(self._feeds), 'feed')}",
+            _count(len(self.config.rules), "rule"),
+        ]
         if self._failing:
             parts.append(f"{len(self._failing)} failing")
         if self._backlog:
-            parts.append(f"{self._backlog} alerts queued")
+            parts.append(f"{_count(self._backlog, 'alert')} queued")
         return ", ".join(parts)
 
     async def _beat(self) -> None:
-        """The heartbeat: proves the scheduler runs jobs and the store answers."""
+        """The heartbeat: proves the scheduler runs jobs, and checks the store.
+
+        The store check runs on its own and is never cancelled (cutting a
+        transaction short could leave it open); while one hangs, no other starts,
+        and the health check sees ``store_ok_at`` grow old.
+        """
         self._tick_at = utcnow()
+        if self._store_check is None or self._store_check.done():
+            self._store_check = asyncio.create_task(self._check_store())
+
+    async def _check_store(self) -> None:
         try:
-            await asyncio.wait_for(self.store.ping(), self._heartbeat.total_seconds())
+            await self.store.ping()
             self._backlog = await self.store.pending_count(self.dispatcher.notifiers)
-        except (StoreError, TimeoutError) as e:
-            log.error("the store is not answering", extra={"error": str(e) or "timed out"})
+        except StoreError as e:
+            log.error("the store is not answering", extra={"error": str(e)})
             return
         self._store_ok_at = utcnow()
         self.metrics.set_backlog(self._backlog)
@@ -418,6 +432,13 @@ class Daemon:
         self._polls.add(task)
         try:
             at = await self._poll(feed)
+        except StoreError as e:
+            # The store will be back (a full disk, a lock held too long); the feed
+            # must not fall off the schedule meanwhile.
+            log.error("poll not recorded; will try again", extra={"feed": name, "error": str(e)})
+            at = next_poll_at(
+                utcnow(), feed.interval, consecutive_errors=1, draw=self._rng.random()
+            )
         finally:
             self._polls.discard(task)
         # The feed may have been removed, or replaced, by a reload meanwhile.
@@ -514,3 +535,7 @@ class Daemon:
                 await work
             return False
         return True
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

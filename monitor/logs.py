@@ -79,5 +79,7 @@ def setup(
     root.setLevel(level.upper())
     # APScheduler logs every job run at INFO; ours already say what happened.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # watchfiles says "1 change detected" at INFO; the reload that follows says more.
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)
     # trafilatura complains at INFO/WARNING about every odd page.
     logging.getLogger("trafilatura").setLevel(logging.ERROR)

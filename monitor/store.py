@@ -182,8 +182,11 @@ class SqliteStore:
                 raise StoreError(f"store read failed: {e}") from e
 
     async def ping(self) -> None:
-        """Prove the store answers: a read of the file itself, not just of the connection."""
-        await self._fetchall("SELECT COUNT(*) FROM feeds")
+        """Prove the store can take a write now (what recording a story needs): take
+        the write lock and let go. Raises ``StoreError`` if it cannot within the
+        busy timeout."""
+        async with self._transaction():
+            pass
 
     # -- feeds ---------------------------------------------------------------
 

@@ -1,14 +1,15 @@
 """The sd_notify protocol: tell systemd that the daemon is ready, reloading,
 stopping, or still alive (the watchdog). Stdlib only.
 
-Pure parts (reading the environment, formatting messages, judging health) are
-plain functions; ``SystemdNotifier`` is the only thing here that does I/O, one
-non-blocking datagram per message. Without ``NOTIFY_SOCKET`` (not started by
+Pure parts (reading the environment, formatting messages) are plain functions;
+``SystemdNotifier`` is the only thing here that does I/O, one non-blocking
+datagram per message. Without ``NOTIFY_SOCKET`` (not started by
 systemd, or ``Type=simple``) every method is a silent no-op, so callers never
 branch on it.
 
-What this module does not do: sleep or schedule (``daemon.py`` owns the
-watchdog loop and calls ``watchdog()`` when ``watchdog_ok`` says so), unset
+What this module does not do: judge health or sleep (``daemon.py`` owns the
+watchdog loop and calls ``watchdog()`` only while ``health.assess`` says the
+daemon is healthy, the same verdict ``/healthz`` serves), unset
 ``NOTIFY_SOCKET`` for children (``NotifyAccess=main`` makes systemd ignore
 them, and ``WATCHDOG_PID`` keeps them from thinking they are watched), speak
 the ``vsock:`` addresses of systemd >= 254, or pass file descriptors.
@@ -21,7 +22,6 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 
@@ -108,62 +108,6 @@ def reloading_message(monotonic_usec: int) -> bytes:
 def monotonic_usec() -> int:
     """CLOCK_MONOTONIC in microseconds: the clock systemd compares ``MONOTONIC_USEC`` with."""
     return time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
-
-
-# -- pure: health ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WatchdogLimits:
-    """How stale each sign of life may be before the daemon stops sending ``WATCHDOG=1``.
-
-    Keep them above the daemon's own check rhythm (the store ping and the scheduler
-    heartbeat): a limit shorter than the rhythm would fail a healthy daemon.
-    """
-
-    store: timedelta = timedelta(minutes=2)  # since the store last answered
-    scheduler: timedelta = timedelta(minutes=2)  # since the scheduler last ran a job
-    loop_lag: timedelta = timedelta(seconds=10)  # how late a timed wake-up may be
-
-
-def watchdog_problems(
-    *,
-    store_age: timedelta | None,
-    tick_age: timedelta | None,
-    loop_lag: timedelta,
-    limits: WatchdogLimits,
-) -> tuple[str, ...]:
-    """Why the daemon is not healthy (empty: it is).
-
-    Ages, not timestamps: the daemon measures them on the monotonic clock, so a wall
-    clock stepped forward (NTP syncing at boot) does not look like a hung daemon and
-    get it killed. None means the thing never happened (no store answer, no tick yet).
-    """
-    problems: list[str] = []
-    if store_age is None:
-        problems.append("store has not answered yet")
-    elif store_age > limits.store:
-        problems.append(f"store has not answered for {store_age.total_seconds():.0f}s")
-    if tick_age is None:
-        problems.append("scheduler has not run a job yet")
-    elif tick_age > limits.scheduler:
-        problems.append(f"scheduler has not run a job for {tick_age.total_seconds():.0f}s")
-    if loop_lag > limits.loop_lag:
-        problems.append(f"event loop is {loop_lag.total_seconds():.1f}s late")
-    return tuple(problems)
-
-
-def watchdog_ok(
-    *,
-    store_age: timedelta | None,
-    tick_age: timedelta | None,
-    loop_lag: timedelta,
-    limits: WatchdogLimits,
-) -> bool:
-    """True when ``WATCHDOG=1`` may be sent; see ``watchdog_problems`` for the reasons."""
-    return not watchdog_problems(
-        store_age=store_age, tick_age=tick_age, loop_lag=loop_lag, limits=limits
-    )
 
 
 # -- I/O ---------------------------------------------------------------------

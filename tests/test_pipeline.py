@@ -10,10 +10,10 @@ import pytest
 from feedsite import FeedSite, Story, hours_ago
 
 from monitor.config import Config, FeedConfig, parse
-from monitor.runtime import address_policy, routing_for
 from monitor.http import HttpClient
 from monitor.model import Alert, TextSource
 from monitor.pipeline import Pipeline
+from monitor.runtime import address_policy, routing_for
 from monitor.store import SqliteStore
 from monitor.workers import Workers
 
