@@ -1,12 +1,20 @@
-"""Compare plain trafilatura with monitor's extraction on the shared corpus.
+"""Compare plain trafilatura with monitor's extraction on the shared corpus, side by side.
 
-Prints, for the article-extraction benchmark pages (corpus/extraction/aeb), the
-benchmark's own metric (mean precision and recall over pages of 4-token shingle
-multisets, F1 from those means) and the CPU time per page, for plain
-``trafilatura.extract(html)`` and for ``extract_article``; then how many known
-appeal lines of corpus/appeals/examples.json survive each. Reads only local files.
+One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_article``:
 
-    python benchmarks/extraction.py [--corpus DIR] [--limit N] [--worst K]
+1. on the article-extraction benchmark pages (corpus/extraction/aeb), the
+   benchmark's own metric: mean precision and recall over pages of 4-token
+   shingle multisets, F1 from those means;
+2. how many known appeal lines of corpus/appeals/examples.json survive;
+3. appeals injected into those pages (see ``injection.py``), per layout and for
+   two disjoint sets of appeal wordings (tuning, held-out): the share of appeal
+   paragraphs removed, and the article recall lost against the un-injected page;
+4. CPU time per page (``time.process_time``, warmed up, interleaved, median of
+   several repetitions) and pages per second.
+
+Reads only local files. ``--misses`` lists the appeal paragraphs ours let through.
+
+    python benchmarks/extraction.py [--corpus DIR] [--limit N] [--reps R] [--misses]
 """
 
 from __future__ import annotations
@@ -15,18 +23,37 @@ import argparse
 import gzip
 import json
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
+from injection import APPEALS_DIR, LAYOUTS, AppealSet, Layout, inject, load_set, surviving
 
 from monitor.errors import ExtractError
 from monitor.extract import extract_article
 
 _TOKEN = re.compile(r"\w+")
 _DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+Extractor = Callable[[bytes], str]
+
+
+def plain(html: bytes) -> str:
+    return trafilatura.extract(html) or ""
+
+
+def ours(html: bytes) -> str:
+    try:
+        return extract_article(html).text
+    except ExtractError:
+        return ""
+
+
+EXTRACTORS: dict[str, Extractor] = {"plain": plain, "ours": ours}
 
 
 def shingles(text: str) -> Counter[tuple[str, ...]]:
@@ -47,71 +74,180 @@ def precision_recall(predicted: str, truth: str) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
 
 
-def plain(html: bytes) -> str:
-    return trafilatura.extract(html) or ""
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    pages: dict[str, bytes]
+    truth: dict[str, str]
 
 
-def ours(html: bytes) -> str:
-    try:
-        return extract_article(html).text
-    except ExtractError:
-        return ""
+def load_corpus(root: Path, limit: int) -> Corpus:
+    aeb = root / "extraction" / "aeb"
+    truth_all = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
+    files = sorted((aeb / "html").glob("*.html.gz"))
+    files = files[:limit] if limit else files
+    pages = {f.name.removesuffix(".html.gz"): gzip.decompress(f.read_bytes()) for f in files}
+    return Corpus(pages, {key: truth_all[key]["articleBody"] for key in pages})
 
 
-def evaluate(
-    name: str, extractor: Callable[[bytes], str], pages: dict[str, bytes], truth: dict[str, str]
-) -> dict[str, tuple[float, float]]:
-    """Run one extractor over every page; print P, R, F1 and CPU per page."""
-    scores: dict[str, tuple[float, float]] = {}
-    started = time.process_time()
-    texts = {key: extractor(html) for key, html in pages.items()}
-    spent = time.process_time() - started
-    for key, text in texts.items():
-        scores[key] = precision_recall(text, truth[key])
-    p = sum(s[0] for s in scores.values()) / len(scores)
-    r = sum(s[1] for s in scores.values()) / len(scores)
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    ms = 1000 * spent / len(pages)
-    print(f"{name:>6}: F1 {f1:.4f}  P {p:.4f}  R {r:.4f}  CPU {ms:.1f} ms/page")
-    return scores
+def aeb_scores(corpus: Corpus) -> None:
+    """Section 1: the benchmark's metric for both extractors."""
+    print(f"\n== AEB: {len(corpus.pages)} pages, 4-token shingles, P and R are means over pages")
+    print(f"{'':>8}  {'F1':>7}  {'P':>7}  {'R':>7}")
+    for name, extract in EXTRACTORS.items():
+        scores = [
+            precision_recall(extract(html), corpus.truth[key]) for key, html in corpus.pages.items()
+        ]
+        p = statistics.fmean(s[0] for s in scores)
+        r = statistics.fmean(s[1] for s in scores)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{name:>8}  {f1:7.4f}  {p:7.4f}  {r:7.4f}")
 
 
-def survivors(corpus: Path) -> None:
-    """Count the known appeal lines each extractor lets through."""
-    examples = json.loads((corpus / "appeals" / "examples.json").read_text())
-    for name, extractor in (("plain", plain), ("ours", ours)):
+def known_appeals(corpus_root: Path) -> None:
+    """Section 2: the known appeal lines of examples.json each extractor lets through."""
+    examples = json.loads((corpus_root / "appeals" / "examples.json").read_text(encoding="utf-8"))
+    print(f"\n== corpus/appeals/examples.json: {len(examples)} appeals")
+    for name, extract in EXTRACTORS.items():
         left = total = 0
         for example in examples:
-            path = corpus / example["where"]
+            path = corpus_root / example["where"]
             raw = path.read_bytes()
-            html = gzip.decompress(raw) if path.suffix == ".gz" else raw
-            lines = set(extractor(html).splitlines())
+            lines = set(extract(gzip.decompress(raw) if path.suffix == ".gz" else raw).splitlines())
             wanted = [line for line in example["text"].splitlines() if line.strip()]
             total += len(wanted)
             left += sum(line in lines for line in wanted)
-        print(f"{name:>6}: {left} of {total} appeal lines survive")
+        print(f"{name:>8}  {left} of {total} appeal lines survive")
+
+
+@dataclass
+class _Tally:
+    pieces: int = 0
+    survived: int = 0
+    recall_lost: float = 0.0
+    pages: int = 0
+
+
+def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
+    """Section 3: per appeal set and layout, appeal paragraphs removed and recall lost."""
+    baselines = _baselines(corpus)
+    print(f"\n== Injected appeals: {len(baselines)} AEB pages with article paragraphs")
+    print("removed: share of appeal paragraphs gone; lost: article recall lost (mean, points)")
+    for appeal_set in sets:
+        kinds = sorted({a.kind for a in appeal_set.appeals})
+        langs = sorted({a.lang for a in appeal_set.appeals})
+        print(
+            f"-- set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
+            f"({', '.join(kinds)}; {', '.join(langs)})"
+        )
+        print(f"   {appeal_set.note}")
+        print(
+            f"{'layout':>22}  {'plain removed':>13} {'lost':>6}  {'ours removed':>12} {'lost':>6}"
+        )
+        for index, layout in enumerate(LAYOUTS):
+            tallies = _inject_layout(
+                corpus, baselines, appeal_set, layout, offset=index, show_misses=show_misses
+            )
+            cells = [
+                f"{1 - t.survived / t.pieces:13.2%} {100 * t.recall_lost / t.pages:6.2f}"
+                if name == "plain"
+                else f"{1 - t.survived / t.pieces:12.2%} {100 * t.recall_lost / t.pages:6.2f}"
+                for name, t in tallies.items()
+            ]
+            print(f"{layout.name:>22}  {'  '.join(cells)}")
+
+
+def _baselines(corpus: Corpus) -> dict[str, dict[str, tuple[str, float]]]:
+    """Per page and extractor, the text and recall of the re-serialised, un-injected page."""
+    baselines: dict[str, dict[str, tuple[str, float]]] = {}
+    for key, html in corpus.pages.items():
+        page = inject(html, None, LAYOUTS[0])
+        if page is None:
+            continue
+        baselines[key] = {}
+        for name, extract in EXTRACTORS.items():
+            text = extract(page)
+            baselines[key][name] = (text, precision_recall(text, corpus.truth[key])[1])
+    return baselines
+
+
+def _inject_layout(
+    corpus: Corpus,
+    baselines: dict[str, dict[str, tuple[str, float]]],
+    appeal_set: AppealSet,
+    layout: Layout,
+    *,
+    offset: int,
+    show_misses: bool,
+) -> dict[str, _Tally]:
+    """Every page with one appeal of the set (rotating) in one layout."""
+    tallies = {name: _Tally() for name in EXTRACTORS}
+    for i, (key, base) in enumerate(baselines.items()):
+        appeal = appeal_set.appeals[(i + offset) % len(appeal_set.appeals)]
+        page = inject(corpus.pages[key], appeal, layout)
+        assert page is not None  # the baseline found article paragraphs
+        for name, extract in EXTRACTORS.items():
+            text = extract(page)
+            left = surviving(appeal, base[name][0], text)
+            tally = tallies[name]
+            tally.pieces += len(appeal.pieces)
+            tally.survived += left
+            tally.pages += 1
+            tally.recall_lost += base[name][1] - precision_recall(text, corpus.truth[key])[1]
+            if show_misses and name == "ours" and left:
+                print(
+                    f"   miss {layout.name} {appeal.kind}/{appeal.lang} {key[:10]}: {appeal.pieces}"
+                )
+    return tallies
+
+
+def cpu(corpus: Corpus, reps: int) -> None:
+    """Section 4: CPU per page, warmed up, interleaved page by page, median of reps."""
+    pages = list(corpus.pages.values())
+    for extract in EXTRACTORS.values():  # warm up: imports, caches, compiled patterns
+        for html in pages[:20]:
+            extract(html)
+    spent: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    for rep in range(reps):
+        totals = dict.fromkeys(EXTRACTORS, 0.0)
+        for i, html in enumerate(pages):
+            # alternate who goes first, so cache and frequency effects fall on both
+            order = list(EXTRACTORS.items())[:: 1 if (i + rep) % 2 == 0 else -1]
+            for name, extract in order:
+                started = time.process_time()
+                extract(html)
+                totals[name] += time.process_time() - started
+        for name, total in totals.items():
+            spent[name].append(total)
+    print(f"\n== CPU: {len(pages)} AEB pages, {reps} interleaved repetitions, median")
+    medians = {name: statistics.median(times) for name, times in spent.items()}
+    for name, total in medians.items():
+        per_page, rate = 1000 * total / len(pages), len(pages) / total
+        print(f"{name:>8}  {per_page:6.2f} ms/page  {rate:6.1f} pages/s")
+    ratios = [o / p for o, p in zip(spent["ours"], spent["plain"], strict=True)]
+    print(f"{'':>8}  ours costs {statistics.median(ratios) - 1:+.1%} CPU vs plain (median of reps)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=_DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
-    parser.add_argument("--worst", type=int, default=5, help="list pages where ours lost most")
+    parser.add_argument("--reps", type=int, default=5, help="CPU timing repetitions")
+    parser.add_argument("--misses", action="store_true", help="list appeals ours let through")
+    parser.add_argument(
+        "--sets", nargs="*", default=["tuning", "heldout"], help="appeal sets to inject"
+    )
+    parser.add_argument("--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "cpu"])
     args = parser.parse_args()
-    aeb = args.corpus / "extraction" / "aeb"
-    truth_all = json.loads((aeb / "ground-truth.json").read_text())
-    files = sorted((aeb / "html").glob("*.html.gz"))
-    files = files[: args.limit] if args.limit else files
-    pages = {f.name.removesuffix(".html.gz"): gzip.decompress(f.read_bytes()) for f in files}
-    truth = {key: truth_all[key]["articleBody"] for key in pages}
-    print(f"{len(pages)} pages")
-    base = evaluate("plain", plain, pages, truth)
-    mine = evaluate("ours", ours, pages, truth)
-    lost = sorted(pages, key=lambda k: mine[k][1] - base[k][1])[: args.worst]
-    for key in lost:
-        if mine[key][1] < base[key][1]:
-            print(f"  recall {base[key][1]:.3f} -> {mine[key][1]:.3f}  {key}")
-    survivors(args.corpus)
+    corpus = load_corpus(args.corpus, args.limit)
+    if "aeb" not in args.skip:
+        aeb_scores(corpus)
+    if "known" not in args.skip:
+        known_appeals(args.corpus)
+    if "inject" not in args.skip:
+        sets = [load_set(APPEALS_DIR / f"{name}.json") for name in args.sets]
+        injection(corpus, sets, args.misses)
+    if "cpu" not in args.skip:
+        cpu(corpus, args.reps)
 
 
 if __name__ == "__main__":

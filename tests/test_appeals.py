@@ -8,6 +8,7 @@ import lxml.html
 import pytest
 
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
+from monitor.appeals.signals import SCRIPTS
 
 STORY = [
     "The regional parliament approved the budget on Wednesday after a debate that lasted two days.",
@@ -106,10 +107,74 @@ def test_single_weak_signal_at_the_end_stays() -> None:
 
 def test_signal_tables_cover_both_languages() -> None:
     assert set(SIGNALS) >= {"en", "ru"}
+    assert set(SCRIPTS) == set(SIGNALS)  # a language's signals run on text in its script
     for table in SIGNALS.values():
         assert any(signal.lead for signal in table)
         # patterns see lowercased text: a capital letter (outside an escape) never matches
         assert all(re.sub(r"\\.", "", s.pattern).islower() for s in table)
+
+
+BOX = ["Get the Courier Daily", "Our editors pick the day's five best stories.", "Sign me up"]
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        ["Before you go", *DONATION[2:5], "Count me in"],
+        ["Cookie settings", "We use cookies to measure our audience.", "Accept all"],
+        ["Get the Courier Daily", "Want stories like this in your inbox every morning?", "Sign up"],
+        ["Not a member yet? Members get every issue and the full archive.", "Join today"],
+        [
+            "Вы прочитали 3 из 5 бесплатных статей.",
+            "Оформите подписку, чтобы читать дальше.",
+            "Войти",
+        ],
+        ["Похоже, у вас включён блокировщик рекламы. Отключите его, пожалуйста."],  # noqa: RUF001
+    ],
+    ids=["donation", "cookies", "newsletter", "membership", "ru-paywall", "ru-ad-blocker"],
+)
+def test_appeal_box_in_the_middle_goes_whole(appeal: list[str]) -> None:
+    """Heading, body and buttons go together; the story around them stays."""
+    paragraphs, removals = strip_appeal_text([*STORY[:2], *appeal, *STORY[2:]])
+
+    assert paragraphs == STORY
+    assert [r.text.splitlines() for r in removals] == [appeal]
+
+
+def test_short_story_lines_next_to_an_appeal_stay() -> None:
+    """Only label-like lines are taken as an appeal's heading or buttons: a short
+    sentence, a dateline or a credit beside it is the story's."""
+    before = ["Officials gave no other details.", "(Graphic: results by region)"]
+    after = ["Reporting by Ann Lee; editing by Tom Ray"]
+    text = [*STORY, *before, "Please support us: donate today.", *after]
+
+    assert kept(text) == [*STORY, *before, *after]
+
+
+def test_long_paragraph_with_an_ask_at_the_end_stays() -> None:
+    """A review's last paragraph may tell the reader to sign up: it is content."""
+    review = (
+        "The service costs $9.99 a month after the trial, which is in line with its rivals, "
+        "and the catalogue is larger than most. Families get up to six profiles, offline "
+        "downloads work on phones and tablets, and the app is quick on older televisions. "
+        "Sign up for the free trial if you want to test the picture quality on your own "
+        "screen before you commit to a year, and cancel before it ends if it disappoints."
+    )
+    assert kept([*STORY, review]) == [*STORY, review]
+
+
+@pytest.mark.parametrize(
+    "reporting",
+    [
+        "Some sites ask visitors to disable their ad blocker or to add the site to an allowlist.",
+        "Under the meter, visitors can read five free articles a month before they must pay.",
+        "A site that uses cookies must now let visitors refuse them as easily as accept them.",
+    ],
+    ids=["ad-blocker", "meter", "cookies"],
+)
+def test_third_person_reporting_in_the_middle_stays(reporting: str) -> None:
+    text = [*STORY[:2], reporting, *STORY[2:]]
+    assert kept(text) == text
 
 
 def tree(body: str) -> lxml.html.HtmlElement:

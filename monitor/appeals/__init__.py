@@ -6,8 +6,10 @@ Two layers, both pure:
 * ``strip_appeal_containers`` works on the lxml tree before extraction and drops
   elements whose markup declares an appeal (class, id, aria-label, role, data-*),
   or that hold a "Remind me later" style button.
-* ``strip_appeal_text`` works on the extracted paragraphs and drops runs of
-  paragraphs whose language asks the reader to give, join, subscribe or log in.
+* ``strip_appeal_text`` works on the extracted paragraphs and drops whole
+  appeal blocks (heading, body, buttons) whose language asks the reader to give,
+  join, subscribe, log in, or turn off an ad blocker; ``scoring`` weighs each
+  paragraph with the per-language ``SIGNALS``.
 
 Neither layer fetches anything, and neither knows about sites: what marks an
 appeal is data (``APPEAL_TOKENS``, ``SIGNALS``), so a new language or a new

@@ -41,6 +41,11 @@ _BOX_TAGS = frozenset({"div", "section", "aside", "dialog", "form", "footer"})
 _NEVER_DROPPED = frozenset({"html", "body", "head", "main"})
 _MAX_TEXT_SHARE = 0.5  # a box holding more of the page text than this is the page
 _DATA_VALUE_MAX = 80  # longer data-* values are JSON or URLs, not names
+_NAMED = frozenset({"class", "id", "aria-label"})
+_PRIORITY = ("class", "id", "aria-label", "role", "aria-modal", "data")
+# The elements whose markup is read: boxes and paragraphs. Reading every span,
+# link and list item of a page costs more than the rare appeal they hold.
+_SCANNED = (*_BOX_TAGS, "p", "ul")
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_WORD = re.compile(r"[\W_\d]+")
@@ -80,32 +85,39 @@ def _names_appeal(value: str | None) -> str | None:
 
 
 def _markup_reason(element: HtmlElement) -> str | None:
-    """Why the element's own attributes declare it an appeal, or None."""
-    for name in ("class", "id", "aria-label"):
-        if word := _names_appeal(value := element.get(name)):
-            return f"container {name} '{value.strip()}' names an appeal ('{word}')"
-    if (role := element.get("role", "").strip().lower()) in _DIALOG_ROLES:
-        return f"role '{role}' marks an overlay, not article text"
-    if element.get("aria-modal", "").strip().lower() == "true":
-        return "aria-modal marks an overlay, not article text"
-    if element.tag not in _BOX_TAGS:
-        return None  # data-* names are read on boxes only: reading every element's costs
+    """Why the element's own attributes declare it an appeal, or None.
+
+    One pass over the attributes, which most elements have few of; the reason
+    reported prefers class, then id, aria-label, role, aria-modal, data-*."""
+    reasons: dict[str, str] = {}
     for name, value in element.items():
-        word = None
-        if name.startswith("data-") and len(value) <= _DATA_VALUE_MAX:
-            word = _names_appeal(f"{name[5:]} {value}")
-        if word:
-            return f"attribute {name}='{value.strip()}' names an appeal ('{word}')"
-    return None
+        if name in _NAMED:
+            if word := _names_appeal(value):
+                reasons[name] = f"container {name} '{value.strip()}' names an appeal ('{word}')"
+        elif name == "role":
+            if (role := value.strip().lower()) in _DIALOG_ROLES:
+                reasons[name] = f"role '{role}' marks an overlay, not article text"
+        elif name == "aria-modal":
+            if value.strip().lower() == "true":
+                reasons[name] = "aria-modal marks an overlay, not article text"
+        elif (
+            name.startswith("data-")
+            and len(value) <= _DATA_VALUE_MAX
+            and "data" not in reasons
+            and (word := _names_appeal(f"{name[5:]} {value}"))
+        ):
+            reasons["data"] = f"attribute {name}='{value.strip()}' names an appeal ('{word}')"
+    return next((reasons[name] for name in _PRIORITY if name in reasons), None)
 
 
 def _dismiss_label(element: HtmlElement) -> str | None:
     """The label of a link or button that dismisses an appeal ("Remind me later")."""
-    if element.tag not in ("a", "button"):
-        return None
-    # Direct text first: text_content() on every link of a page costs too much.
-    label = (element.text or "").strip() or (element.text_content().strip() if len(element) else "")
-    return label if _DISMISS_BUTTON.fullmatch(label) else None
+    # Its own text, else its first child's (<a><span>Not now</span></a>):
+    # text_content() on every link of a page costs too much.
+    label = (element.text or "").strip()
+    if not label and len(element):
+        label = (element[0].text or "").strip()
+    return label if label and _DISMISS_BUTTON.fullmatch(label) else None
 
 
 def _dismissed_box(button: HtmlElement, guarded: set[HtmlElement]) -> HtmlElement:
@@ -138,16 +150,19 @@ def _protected(body: HtmlElement, keep: Collection[HtmlElement]) -> set[HtmlElem
 
 
 def _candidates(body: HtmlElement) -> list[tuple[HtmlElement, str, bool]]:
-    """Elements the markup marks as an appeal, in document order: (element, reason,
-    False), or (button, label, True) for a dismiss button that stands for its box."""
-    found = []
-    for element in body.iter():
-        if element.tag in _NEVER_DROPPED:
-            continue
-        if reason := _markup_reason(element):
-            found.append((element, reason, False))
-        elif label := _dismiss_label(element):
-            found.append((element, label, True))
+    """Elements the markup marks as an appeal: (element, reason, False) for boxes,
+    in document order, then (button, label, True) for dismiss buttons, each of
+    which stands for its box."""
+    found = [
+        (element, reason, False)
+        for element in body.iter(*_SCANNED)
+        if (reason := _markup_reason(element))
+    ]
+    found += [
+        (element, label, True)
+        for element in body.iter("a", "button")
+        if (label := _dismiss_label(element))
+    ]
     return found
 
 

@@ -15,7 +15,13 @@ class Signal:
     one), "sentence" likewise but only where a sentence starts (imperatives),
     "start" matches at the paragraph's start (lead-ins), "line" the whole
     paragraph (buttons). Patterns see lowercased text. ``lead`` marks a lead-in
-    that may open an appeal block.
+    that may open an appeal block. ``needs``, when given, lists words the signal
+    cannot do without: the pattern is tried only on a paragraph holding one of
+    them, a cheap check that spares most paragraphs the costly patterns.
+
+    ``weight``: 3, the words are an appeal wherever they stand (a cookie notice,
+    a free-article meter); 2, an ask addressed to the reader, enough at the edges
+    of the article; 1, appeal vocabulary that only adds to an ask; 0, a lead-in.
     """
 
     reason: str
@@ -23,69 +29,178 @@ class Signal:
     pattern: str
     where: str = "text"
     lead: bool = False
+    needs: tuple[str, ...] = ()
 
+
+# What appeals are about, for the signals that pair them with a word to the reader.
+_EN_TOPICS = (
+    r"\b(?:donat\w*|contribut\w*|subscri\w*|membership|newsletters?|inbox|premium|free trial|"
+    r"ad ?block\w*|blockers?|allowlist|whitelist|cookies|paywall|journalism|newsroom)\b"
+)
+# The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
+# polite imperative or second person plural ("поддержите", "подпишитесь").
+_EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
+_RU_YOU = r"\b(?:\w+(?:ите|йте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
+_RU_TOPICS = (
+    r"\b(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци)\w*"
+)
+
+
+def _in_one_sentence(first: str, second: str) -> str:
+    """A pattern for two patterns in one sentence, in either order."""
+    return f"{first}[^.!?]{{0,80}}?{second}|{second}[^.!?]{{0,80}}?{first}"
+
+
+# Per language, the letters its text is written in: a language's signals are
+# tried only on paragraphs holding some of them.
+SCRIPTS: dict[str, str] = {"en": "[a-z]", "ru": "[\u0430-\u044f\u0451]"}
 
 # Per language, the signals of appeal text. Adding a language is adding a key.
+# The patterns name the grammar of an appeal (an imperative or a question put to
+# the reader, "your", "we need", a price per period) around its topics (giving,
+# joining, subscribing, logging in, ad blockers, cookies), not any site's wording.
 SIGNALS: dict[str, tuple[Signal, ...]] = {
     "en": (
         Signal("opens with a message from the publisher", 0,
-               r"(?:an? )?(?:message|note|letter|word) from [\w .'\u2019&-]{1,60}:?\s*$",
+               r"(?:an? )?(?:message|note|letter|word) (?:from|to) [\w .'\u2019&-]{1,60}:?\s*$",
                "start", lead=True),
         Signal("addresses the readers", 0,
                r"dear (?:readers?|friends|subscribers|supporters|listeners|viewers)\b",
                "start", lead=True),
         Signal("asks the reader to give, join or subscribe", 2,
-               r"\b(?:please|you can|can you|if you can|would you|will you|help us|consider)\b"
-               r"[^.!?]{0,60}?\b(?:support|donat\w*|giv\w*|contribut\w*|chip in|subscrib\w*|"
-               r"join|sign(?:ing)? up|become a)\b"),
+               r"\b(?:please|can you|could you|if you can|would you|will you|help us|consider|"
+               r"why not|we ask you to|we(?:'re|\u2019re| are) asking you to)\b[^.!?]{0,60}?"
+               r"\b(?:support\w*|donat\w*|contribut\w*|chip in|subscrib\w*|join\w*|sign(?:ing)? up|"
+               r"becom\w* a|register\w*|pledg\w*|giv\w* (?:a gift|what you can|today|monthly|"
+               r"[$\u20ac\u00a3\d]))",
+               needs=("please", "you", "help us", "consider", "why not")),
+        Signal("tells the reader to give, join, subscribe or log in", 2,
+               r"\b(?:donate|contribute|chip in|pledge|subscribe|sign up|sign in|log in|register|"
+               r"join (?:us|now|today|our|the|\d[\d,.]*|thousands|millions|more than|over)|"
+               r"become an? (?:member|subscriber|supporter|patron|friend|insider)|"
+               r"support (?:us|our|independent|quality|local|free)|help (?:us|keep|fund|support)|"
+               r"make an? (?:donation|gift|contribution|pledge|one-off)|"
+               r"give (?:a gift|today|now|monthly|what you can|[$\u20ac\u00a3\d])|"
+               r"start (?:your|a) (?:free )?(?:trial|subscription|membership|digital)|"
+               r"enter your email|add your (?:name|email|voice)|"
+               r"get (?:unlimited|full|premium|ad-free|our (?:free|daily|weekly|newsletter)|"
+               r"the best of)|"
+               r"(?:disable|turn off|pause|whitelist|switch off) (?:your|the|our|ad)|allow ads|"
+               r"try (?:it|us|\w+) (?:free|for free)|"
+               r"accept (?:all|cookies)|manage (?:your )?(?:settings|preferences|cookies|consent)|"
+               r"(?:don't|don\u2019t|never) miss|stay (?:informed|up to date|in the loop)|"
+               r"follow us|(?:keep|continue) reading (?:with|for)|unlock|upgrade (?:to|your|now)|"
+               r"create (?:an?|your|a free) account)\b", "sentence"),
+        Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
+               _in_one_sentence(_EN_YOU, _EN_TOPICS),
+               needs=("you",)),
+        Signal("offers the publication's newsletter or membership", 2,
+               r"\bour (?:\w+ ){0,2}(?:newsletters?|e-?mails?|briefings?|digests?|podcasts?|"
+               r"membership|members|subscribers|club|premium)\b", needs=("our",)),
+        Signal("promises delivery to the reader's inbox", 2,
+               r"\b(?:in|to|into) your (?:inbox|mailbox|email|e-mail)\b|\byour email address\b|"
+               r"\benter (?:your )?e-?mail\b", needs=("inbox", "mail")),
         Signal("asks the reader to support the publication", 2,
-               r"\bsupport (?:us|our (?:work|journalism|reporting|newsroom|mission))\b|"
-               r"\bsupport (?:independent|quality|local) journalism\b"),
+               r"\bsupport(?:ing)? (?:us|our (?:work|journalism|reporting|newsroom|mission|"
+               r"reporters|journalists|team))\b|"
+               r"\bsupport (?:independent|quality|local|free|fact-based) (?:journalism|news|"
+               r"media|reporting)\b",
+               needs=("support",)),
         Signal("says the publication needs the reader's help", 2,
-               r"\b(?:we|i) (?:need|rely on|depend on|count on) (?:your|readers like you)\b"),
+               r"\b(?:we|i) (?:need|rely on|depend on|count on|can't do (?:it|this) without) "
+               r"(?:your|you|readers)\b|\breaders like you\b|\bwithout your (?:help|support)\b",
+               needs=("need", "rely", "depend", "count on", "can't", "like you", "without your")),
         Signal("tells the reader what their support does", 2,
-               r"\bby (?:supporting|donating|subscribing|becoming a)\b[^.!?]{0,80}\byou"),
-        Signal("tells the reader to sign up, subscribe, donate or log in", 2,
-               r"\b(?:sign up|subscribe|donate|log in|sign in|register now|"
-               r"become a (?:member|subscriber|supporter|patron)|join (?:us|now|today|our)|"
-               r"click here to|start your (?:day|morning|week) with)\b", "sentence"),
-        Signal("promises delivery to the reader's inbox", 2, r"\b(?:in|to|into) your inbox\b"),
-        Signal("counts the reader's free articles", 2,
-               r"\byou(?:'ve|\u2019ve| have) (?:read|used|reached|viewed)\b[^.!?]{0,40}"
-               r"\b(?:articles?|stories|limit)\b"),
-        Signal("counts the reader's free articles", 2,
-               r"\b\d+ (?:free )?(?:articles?|stories) (?:left|remaining)\b"),
-        Signal("asks whether the reader already subscribes", 2,
-               r"\balready (?:a|an) (?:subscriber|member|supporter)\b"),
-        Signal("asks the reader to subscribe to keep reading", 2,
-               r"\b(?:subscribe|log in|sign in|register) (?:now )?to (?:continue|keep) reading\b"),
-        Signal("asks the reader to disable an ad blocker", 2,
-               r"\b(?:disable|turn off|pause|whitelist)\b[^.!?]{0,40}\bad[ -]?blocker|"
-               r"\bad[ -]?blocker\b[^.!?]{0,40}\b(?:detected|enabled|turned on)\b"),
-        Signal("is a cookie notice", 2,
-               r"\bwe use cookies\b|\b(?:accept|allow) (?:all )?cookies\b|"
-               r"\b(?:site|website) uses cookies\b"),
+               r"\bby (?:supporting|donating|subscribing|becoming a|joining)\b[^.!?]{0,80}\byou"),
+        Signal("counts the reader's free articles", 3,
+               r"\byou(?:'ve|\u2019ve| have) (?:read|used|reached|viewed|hit)\b[^.!?]{0,40}"
+               r"\b(?:articles?|stories|limit|free)\b|"
+               r"\b(?:\d+|one|two|three|four|five|first|second|third|fourth|fifth)"
+               r" of (?:\d+|\w+) free (?:articles?|stories|reads)\b|"
+               r"\byour (?:\w+ )?(?:free )?(?:articles?|stories|reads) (?:left|remaining)\b|"
+               r"\b(?:your (?:\w+ )?limit of|you(?:'re|\u2019re| are) out of) free (?:articles?|"
+               r"stories)\b|"
+               r"\byour (?:last|final) free (?:articles?|stories|reads?)\b|"
+               r"\b\d+ free (?:articles?|stories) (?:left|remaining)\b",
+               needs=("free", "article", "stories", "limit")),
+        Signal("asks whether the reader is a member yet", 2,
+               r"\bnot (?:yet )?an? (?:member|subscriber|supporter|"
+               r"patron)(?: yet)?\?", needs=("not",)),
+        Signal("asks whether the reader already subscribes", 3,
+               r"\balready (?:an? )?(?:subscriber|member|supporter|subscribed|registered)\b|"
+               r"\balready have an account\b", needs=("already",)),
+        Signal("asks the reader to subscribe to keep reading", 3,
+               r"\b(?:subscri\w+|log in|sign in|register)\b[^.!?]{0,30}\bto (?:continue|"
+               r"keep) reading\b|"
+               r"\bto (?:continue|keep) reading\b[^.!?]{0,40}\b(?:subscri\w+|log in|sign in|"
+               r"register)",
+               "sentence", needs=("reading",)),
+        Signal("asks the reader to disable an ad blocker", 3,
+               r"\b(?:disabl\w*|turn\w* off|paus\w*|switch\w* off|deactivat\w*) (?:your|the) "
+               r"(?:ad[ -]?block\w*|blocker)|\byour (?:ad[ -]?block\w*|allowlist|whitelist)\b|"
+               r"\bad[ -]?block(?:er|ing)? (?:is )?(?:detected|enabled|turned on)|"
+               r"\byou(?:'re|\u2019re| are) (?:using|running|blocking)\b[^.!?]{0,30}\bad",
+               needs=("block", "allowlist", "whitelist")),
+        Signal("is a cookie notice", 3,
+               r"\b(?:we|(?:this|our) (?:site|website)|our partners)\b[^.!?]{0,30}"
+               r"\b(?:use|uses|set|sets|store|stores) "
+               r"(?:\w+ )?cookies\b|\b(?:our|the) use of cookies\b|\b(?:accept|allow|"
+               r"reject) (?:all )?cookies\b|"
+               r"\bcookie (?:policy|settings|preferences)\b|"
+               r"\bby (?:using|continuing|clicking|browsing)\b[^.!?]{0,60}\byou (?:agree|consent|"
+               r"accept)\b|"
+               r"\byou (?:agree|consent) to (?:our|the) (?:use|terms|privacy|cookie)",
+               needs=("cookie", "agree", "consent", "accept")),
         Signal("is an appeal's button", 2,
-               r"(?:remind me later|maybe later|not now|no,? thanks|close|continue|"
-               r"(?:donate|support us|subscribe|sign up|join|give|contribute)"
-               r"(?: now| today| here)?|"
-               r"log ?in|sign in|become a (?:member|supporter|subscriber)|"
+               r"(?:remind me later|maybe later|not now|no,? thanks|close|dismiss|continue|got it|"
+               r"i agree|accept(?: all)?|"
+               r"(?:donate|support us|subscribe|sign up|join|give|contribute)(?: now| today|"
+               r" here)?|"
+               r"log ?in|sign in|become a (?:member|supporter|subscriber|patron)|"
                r"thanks? (?:you )?for (?:signing up|subscribing))\W*", "line"),
+        Signal("tells the reader they can cancel", 1,
+               r"\b(?:cancel|unsubscribe)(?: at)? any ?time\b"),
         Signal("speaks of the reader's support", 1,
-               r"\byour (?:support|donation|contribution|gift|generosity|membership)\b|"
-               r"\b(?:every|any) (?:contribution|donation|gift)\b"),
+               r"\byour (?:support|donation|contribution|gift|generosity|membership|"
+               r"subscription)\b|"
+               r"\b(?:every|any|a small|one-off|monthly|regular) (?:contribution|donation|gift)\b|"
+               r"\bgift of any size\b"),
         Signal("thanks the reader for support", 1,
-               r"\bthank you for (?:supporting|standing with|your support|being a)\b"),
+               r"\bthank you for (?:supporting|standing with|your support|being a|reading)\b"),
         Signal("mentions a newsletter or channel to subscribe to", 1,
-               r"\bnewsletters?\b|\bsubscribe to\b[^.!?]{0,50}\b(?:channel|podcast|alerts)\b"),
+               r"\bnewsletters?\b|\b(?:daily|weekly|morning|evening|free) (?:digest|briefing|"
+               r"bulletin|e-?mail)\b|"
+               r"\bsubscribe to\b[^.!?]{0,50}\b(?:channel|podcast|alerts)\b"),
+        Signal("speaks of membership perks", 1,
+               r"\b(?:members|subscribers|supporters|patrons) (?:get|enjoy|receive)\b|"
+               r"\bas an? (?:member|subscriber|supporter|patron)\b|\bmemberships?\b"),
         Signal("names a price per period", 1,
                r"[$\u20ac\u00a3\u20bd]\s?\d+(?:[.,]\d+)?\s?(?:a|per|/|every)\s?"
-               r"(?:month|mo|week|year|yr|day)\b"),
-        Signal("names a price per period", 1,
-               r"\b\d+(?:[.,]\d+)?\s?(?:dollars?|euros?|pounds?) (?:a|per|every) "
-               r"(?:month|week|year)\b"),
-        Signal("names a low price", 1, r"\b(?:just|only) [$\u20ac\u00a3\u20bd]\s?\d"),
-        Signal("offers unlimited access", 1, r"\bunlimited (?:digital )?access\b"),
+               r"(?:month|mo|week|year|yr|day)\b|[$\u20ac\u00a3]\d+(?:[.,]\d+)? (?:monthly|"
+               r"weekly)\b|"
+               r"\b\d+(?:[.,]\d+)?\s?(?:dollars?|euros?|pounds?) (?:a|per|every) (?:month|week|"
+               r"year)\b"),
+        Signal("names a low price", 1,
+               r"\b(?:just|only|from) [$\u20ac\u00a3\u20bd]\s?\d|\b(?:just|only) \d+p\b"),
+        Signal("offers unlimited access", 1,
+               r"\b(?:unlimited|full|premium|exclusive|early) (?:digital )?access\b|\bad-free\b|"
+               r"\bexclusive (?:content|events|offers|articles|newsletters?)\b|\bpremium\b"),
+        Signal("speaks of paying for journalism", 1,
+               r"\b(?:costs? money|funding|funded by|fund (?:our|the|this)|pays? for|advertis\w*|"
+               r"revenue|afford|sponsors?|billionaire|paywall)\b"),
+        Signal("offers a free trial", 1,
+               r"\bfree (?:for \d+ (?:days|weeks)|trial)\b|\btry it free\b"),
+        Signal("says it is quick or free", 1,
+               r"\bit(?:'s|\u2019s| is) (?:free|quick|easy)\b|"
+               r"\b(?:takes|in) less than a minute\b|\bin (?:a few|two) clicks\b"),
+        Signal("speaks from the publication to the reader", 1,
+               r"\b(?:we|our|us)\b[^.!?]{0,80}\b(?:you|your)\b|\b(?:you|"
+               r"your)\b[^.!?]{0,80}\b(?:we|our|us)\b"),
+        Signal("speaks of the publication's own work", 1,
+               r"\bour (?:journalism|newsroom|reporting|reporters|journalists|mission|readers|"
+               r"editors|site|website|coverage|future)\b|\bindependent (?:journalism|media|"
+               r"newsroom)\b|"
+               r"\bwe(?:'ve|\u2019ve| have)? (?:been )?(?:reporting|reported|covering|covered)\b"),
     ),
     # Cyrillic words sit in their own groups: ruff reads a Latin letter touching a
     # Cyrillic one (a "\\b" before a word) as a homoglyph trick. The noqa lines hold
@@ -98,13 +213,32 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"(?:обращение|письмо|сообщение) (?:от |к )?(?:редакции|читателям)(?!\w)",
                "start", lead=True),
         Signal("asks the reader to give, join or subscribe", 2,
-               r"\b(?:поддержите|помогите (?:нам|редакции)|подпишитесь|"
-               r"оформите (?:подписку|пожертвование)|сделайте пожертвование|задонатьте)(?!\w)"),
+               r"\b(?:поддержите|помогите (?:нам|редакции)|подпишитесь|пожертвуйте|"
+               r"оформите (?:подписку|пожертвование|ежемесячн)|сделайте (?:пожертвование|взнос)|"
+               r"задонатьте|станьте (?:участником|подписчиком|членом|другом|патроном|спонсором)|"
+               r"присоединяйтесь|вступайте|зарегистрируйтесь|войдите)(?!\w)"),
+        Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
+               _in_one_sentence(_RU_YOU, _RU_TOPICS)),
         Signal("says the publication needs the reader's help", 2,
-               r"\b(?:нам) (?:очень )?(?:нужна) (?:ваша) (?:помощь|поддержка)(?!\w)"),
+               r"\b(?:без (?:вашей|вашего) (?:помощи|поддержки|участия))(?!\w)|"
+               r"\b(?:нам) (?:очень )?(?:нужна) (?:ваша) (?:помощь|поддержка)(?!\w)|"
+               r"\b(?:благодаря) (?:вам|читателям|вашей)(?!\w)"),
+        Signal("promises delivery to the reader's inbox", 2,
+               r"\b(?:на (?:вашу |свою )?(?:почту|электронную почту|e-?mail))(?!\w)"),
+        Signal("counts the reader's free articles", 3,
+               r"\b(?:вы (?:прочитали|исчерпали))(?!\w)|"
+               r"\b(?:бесплатн\w* (?:статей|статьи|материал\w*))(?!\w)"),
+        Signal("asks whether the reader already subscribes", 3,
+               r"\b(?:уже (?:подписаны|подписан|есть подписка|зарегистрированы))(?!\w)"),
+        Signal("asks the reader to disable an ad blocker", 3,
+               r"\b(?:отключите|выключите|вы используете|у вас)\b[^.!?]{0,40}"  # noqa: RUF001
+               r"(?:блокировщик|adblock|ad block)"),
+        Signal("is a cookie notice", 3,
+               r"\b(?:используем|использует|используются)\b[^.!?]{0,20}(?:cookie|куки)|"
+               r"\b(?:вы (?:соглашаетесь|даёте согласие|даете согласие))(?!\w)"),
         Signal("is an appeal's button", 2,
-               r"(?:напомнить позже|не сейчас|поддержать|подписаться|пожертвовать|закрыть)\W*",
-               "line"),
+               r"(?:напомнить позже|не сейчас|поддержать|подписаться|пожертвовать|закрыть|"
+               r"понятно|принять|войти|помочь(?: редакции)?)\W*", "line"),
         Signal("speaks of the reader's support", 1,
                r"\b(?:ваш)[аеиу]? (?:поддержк|помощь|пожертвовани)|\b(?:пожертвовани)"),
         Signal("thanks the reader for support", 1,
@@ -113,5 +247,16 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("names a price per period", 1,
                r"\b\d+\s?(?:рубл[а-яё]*|руб\.?|\u20bd)\s?(?:в|за) (?:месяц|неделю|год)(?!\w)"),  # noqa: RUF001
         Signal("names a price per period", 1, r"\b(?:ежемесячн)"),
+        Signal("names a low price", 1, r"\b(?:от|всего) \d+\s?(?:рубл|руб|\u20bd)"),  # noqa: RUF001
+        Signal("offers unlimited access", 1,
+               r"\b(?:без ограничений|без рекламы|никакой рекламы)(?!\w)|"
+               r"\b(?:эксклюзивн\w* (?:материал|контент|доступ))"),
+        Signal("speaks of the publication's own work", 1,
+               r"\b(?:наш\w* (?:редакци|журналист|сайт|издани|читател))|"
+               r"\b(?:независим\w* (?:журналистик|издани|сми|редакци))"),
+        Signal("speaks of paying for journalism", 1, r"\b(?:спонсор|деньг|финансир|доход|реклам)"),
+        Signal("speaks from the publication to the reader", 1,
+               r"\b(?:мы|нас|нам|наш\w*)(?!\w)[^.!?]{0,80}\b(?:вы|вам|вас|ваш\w*)(?!\w)|"
+               r"\b(?:вы|вам|вас|ваш\w*)(?!\w)[^.!?]{0,80}\b(?:мы|нас|нам|наш\w*)(?!\w)"),
     ),
 }  # fmt: skip

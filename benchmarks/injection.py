@@ -1,0 +1,146 @@
+"""Appeals injected into real pages: does the extractor remove them, and only them?
+
+The appeal texts live in ``injected_appeals/*.json``, written for this benchmark
+(not taken from any site): ``tuning.json`` is what the appeal signals were tuned
+against, ``heldout.json`` was written after tuning ended and never used for it,
+so the two figures side by side show whether the removal generalises or merely
+remembers.
+
+A layout says how an appeal sits in the article: as plain ``<p>`` paragraphs at
+the end or in the middle of the article body, or as a box (a ``<div>`` with a
+neutral class, a ``<div>`` with a telling class, an ``<aside>``) in the middle.
+The article body is the element whose own ``<p>`` children hold the most text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+from lxml.html import HtmlElement
+
+_TOKEN = re.compile(r"\w+")
+APPEALS_DIR = Path(__file__).resolve().parent / "injected_appeals"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """One appeal: an optional heading, body paragraphs, an optional button."""
+
+    kind: str
+    lang: str
+    heading: str | None
+    body: tuple[str, ...]
+    button: str | None
+    box_class: str  # the telling class a site would give its box
+
+    @property
+    def pieces(self) -> tuple[str, ...]:
+        """Every paragraph of the appeal, in order: what must all go."""
+        return tuple(p for p in (self.heading, *self.body, self.button) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealSet:
+    name: str
+    note: str  # how the set was used: tuned on, or held out
+    appeals: tuple[Appeal, ...]
+
+
+def load_set(path: Path) -> AppealSet:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    appeals = tuple(
+        Appeal(a["kind"], a["lang"], a["heading"], tuple(a["body"]), a["button"], a["box_class"])
+        for a in data["appeals"]
+    )
+    return AppealSet(data["name"], data["note"], appeals)
+
+
+def _paragraphs(appeal: Appeal) -> list[HtmlElement]:
+    """The appeal as a run of plain <p>, the way a CMS pastes it into the body."""
+    return [_element("p", text) for text in appeal.pieces]
+
+
+def _box(tag: str, css_class: str | None, appeal: Appeal) -> list[HtmlElement]:
+    """The appeal as one box: heading, body paragraphs, a button-styled link."""
+    box = _element(tag, None)
+    if css_class:
+        box.set("class", css_class)
+    if appeal.heading:
+        box.append(_element("h3", appeal.heading))
+    for text in appeal.body:
+        box.append(_element("p", text))
+    if appeal.button:
+        link = _element("a", appeal.button)
+        link.set("class", "button")
+        link.set("href", "/offer")
+        paragraph = _element("p", None)
+        paragraph.append(link)
+        box.append(paragraph)
+    return [box]
+
+
+def _element(tag: str, text: str | None) -> HtmlElement:
+    element: HtmlElement = lxml.html.Element(tag)
+    element.text = text
+    return element
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    name: str
+    middle: bool  # inserted after the middle paragraph, else after the last
+    render: Callable[[Appeal], list[HtmlElement]]
+
+
+LAYOUTS = (
+    Layout("<p> at the end", False, _paragraphs),
+    Layout("<p> in the middle", True, _paragraphs),
+    Layout("<div class=neutral>", True, lambda a: _box("div", "block-7 mt-2", a)),
+    Layout("<div class=telling>", True, lambda a: _box("div", a.box_class, a)),
+    Layout("<aside>", True, lambda a: _box("aside", None, a)),
+)
+
+
+def _article_paragraphs(root: HtmlElement) -> list[HtmlElement]:
+    """The <p> children of the element whose own <p> children hold the most text."""
+    weight: dict[HtmlElement, int] = {}
+    for p in root.iter("p"):
+        if (parent := p.getparent()) is not None:
+            weight[parent] = weight.get(parent, 0) + len(p.text_content())
+    if not weight:
+        return []
+    body = max(weight, key=weight.__getitem__)
+    return [child for child in body if child.tag == "p"]
+
+
+def inject(html: bytes, appeal: Appeal | None, layout: Layout) -> bytes | None:
+    """The page with the appeal inserted (``None``: re-serialised unchanged, the
+    baseline); None when the page has no article paragraphs to place it by."""
+    root = lxml.html.document_fromstring(html)
+    paragraphs = _article_paragraphs(root)
+    if not paragraphs:
+        return None
+    if appeal is not None:
+        anchor = paragraphs[max(0, len(paragraphs) // 2 - 1)] if layout.middle else paragraphs[-1]
+        for element in reversed(layout.render(appeal)):
+            anchor.addnext(element)
+            element.tail = "\n"
+    out: bytes = lxml.html.tostring(root, encoding="utf-8", doctype="<!doctype html>")
+    return out
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(_TOKEN.findall(text.lower())) + " "
+
+
+def surviving(appeal: Appeal, before: str, after: str) -> int:
+    """How many of the appeal's paragraphs are still in the text ``after`` injection:
+    those occurring more often than in the text ``before`` (so a short button label
+    like "OK" that the article itself uses is not counted against the extractor)."""
+    was, now = _words(before), _words(after)
+    return sum(now.count(_words(piece)) > was.count(_words(piece)) for piece in appeal.pieces)
