@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor import __version__, logs
-from monitor.config import Config, load
+from monitor.config import Config, StoreLocation, load, locate_store
 from monitor.daemon import STORE_FILE, Daemon
 from monitor.errors import ConfigError, ConfigIssue, MonitorError
 from monitor.http import AddressPolicy, HttpClient
@@ -102,12 +102,16 @@ def _config_path(given: Path | None) -> Path:
     return given if given is not None else Path(os.environ.get("MONITOR_CONFIG") or "config.yaml")
 
 
-def _load(given: Path | None) -> Config:
+def _existing(given: Path | None) -> Path:
     path = _config_path(given)
     if not path.is_file():
         hint = "give one with -c FILE or $MONITOR_CONFIG"
         raise ConfigError(str(path), [ConfigIssue("", None, f"no config file here ({hint})")])
-    return load(path)
+    return path
+
+
+def _load(given: Path | None) -> Config:
+    return load(_existing(given))
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -124,29 +128,28 @@ async def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _open_store(config: Config) -> SqliteStore | None:
-    path = config.state_dir / STORE_FILE
+async def _open_store(location: StoreLocation) -> SqliteStore | None:
+    path = location.state_dir / STORE_FILE
     if not path.exists():
         return None
     return await SqliteStore.open(path)
 
 
 async def _feeds(args: argparse.Namespace) -> int:
-    config = _load(args.config)
-    store = await _open_store(config)
+    location = locate_store(_existing(args.config))
+    store = await _open_store(location)
     states = [] if store is None else await store.all_feed_states()
     if store is not None:
         await store.aclose()
-    names = [feed.name for feed in config.feeds]
-    print(feeds_table(states, names, datetime.now(UTC)))
+    print(feeds_table(states, location.feeds, datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _alerts(args: argparse.Namespace) -> int:
-    config = _load(args.config)
-    store = await _open_store(config)
+    location = locate_store(_existing(args.config))
+    store = await _open_store(location)
     if store is None:
-        print(f"no alerts yet: there is no store at {config.state_dir / STORE_FILE}")
+        print(f"no alerts yet: there is no store at {location.state_dir / STORE_FILE}")
         return EXIT_OK
     try:
         now = datetime.now(UTC)

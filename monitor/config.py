@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -278,12 +279,56 @@ Problem = Callable[[KeyPath, str], None]  # reports an issue at a key path
 
 def load(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
     """Read and validate a config file; relative paths in it are taken from its directory."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(str(path), [ConfigIssue("", None, f"cannot read: {e}")]) from e
+    text = _read(path)
     config = parse(text, source=str(path), base_dir=path.absolute().parent, environ=environ)
     return config.model_copy(update={"source": path})
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), [ConfigIssue("", None, f"cannot read: {e}")]) from e
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """Where a config keeps its store, and its feeds' names in order."""
+
+    state_dir: Path
+    feeds: tuple[str, ...]
+
+
+def locate_store(path: Path, *, environ: Mapping[str, str] | None = None) -> StoreLocation:
+    """What ``monitor feeds`` and ``monitor alerts`` need, read without validating the
+    rest: they inspect the store, so a secret this shell cannot see (the service's
+    credentials) or a half-finished edit must not stop them. Raises ``ConfigError``
+    only when the file cannot be read as YAML at all."""
+    environ = os.environ if environ is None else environ
+    reader = YamlReader(_read(path), environ)
+    try:
+        raw = reader.read()
+    except yaml.YAMLError as e:
+        raise ConfigError(str(path), [yaml_issue(e)]) from e
+    data = _dict(raw)
+    names = []
+    for feed in _dicts(data.get("feeds")):
+        name, url = feed.get("name"), feed.get("url")
+        if isinstance(name, str):
+            names.append(name)
+        elif isinstance(url, str):
+            names.append(units.derive_feed_name(url))
+    state_dir = _state_dir(data, environ, path.absolute().parent)
+    if not isinstance(state_dir, str):
+        raise ConfigError(str(path), [ConfigIssue("state_dir", None, "must be a path")])
+    return StoreLocation(Path(state_dir), tuple(names))
+
+
+def _state_dir(raw: Mapping[str, Any], environ: Mapping[str, str], base_dir: Path | None) -> object:
+    state_dir = raw.get("state_dir") or environ.get("STATE_DIRECTORY", "").split(":")[0] or "state"
+    if isinstance(state_dir, str) and base_dir is not None:
+        state_dir = str(base_dir / state_dir)  # an absolute state_dir replaces base_dir
+    return state_dir
 
 
 def parse(
@@ -332,10 +377,7 @@ def _fill_in(
     if "source" in raw:
         problem(("source",), "unknown key")
         del raw["source"]
-    state_dir = raw.get("state_dir") or environ.get("STATE_DIRECTORY", "").split(":")[0] or "state"
-    if isinstance(state_dir, str) and base_dir is not None:
-        state_dir = str(base_dir / state_dir)  # an absolute state_dir replaces base_dir
-    raw["state_dir"] = state_dir
+    raw["state_dir"] = _state_dir(raw, environ, base_dir)
     try:
         defaults = Defaults.model_validate(raw.get("defaults", {}))
     except ValidationError:

@@ -118,3 +118,23 @@ def test_test_without_config_reads_several_files_in_order(tmp_path: Path) -> Non
     assert "harvest" in rows[0]["text"]
     assert rows[0]["matches"] == []
     assert rows[1]["error"]
+
+
+def test_feeds_and_alerts_read_the_store_even_without_the_services_secrets(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "feeds:\n  - url: https://www.example.org/rss\n  - url: https://example.net/feed\n"
+        "    name: wire\n"
+        "notifiers:\n  desk: {type: slack, webhook: '${MONITOR_TEST_ABSENT}'}\n"
+    )
+    feeds = monitor("feeds", "-c", str(config))
+    assert feeds.returncode == 0, feeds.stderr
+    rows = feeds.stdout.splitlines()
+    assert rows[0].split()[:3] == ["FEED", "LAST", "POLL"]
+    assert [row.split()[0] for row in rows[1:]] == ["example", "wire"]
+    assert "not polled yet" in rows[1]
+    alerts = monitor("alerts", "-c", str(config))
+    assert alerts.returncode == 0, alerts.stderr
+    assert "no alerts yet" in alerts.stdout
