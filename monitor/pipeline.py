@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from monitor.config import FeedConfig
+from monitor.dedup import sketch
 from monitor.errors import ExtractError, FeedError, FetchError
 from monitor.extract import extract_article
 from monitor.feeds import parse_feed
@@ -147,9 +148,19 @@ class Pipeline:
                 text_source=story.text_source,
             )
             notifiers = routing.notifiers_for([m.rule for m in matches])
-        story_id = await self.store.record_story(feed.name, entry, alert, notifiers)
-        if story_id is None or alert is None:
+        fingerprint = sketch(story.text or story.summary) if alert is not None else None
+        recorded = await self.store.record_story(
+            feed.name, entry, alert, notifiers, sketch=fingerprint
+        )
+        if recorded is None or alert is None:
             return False
+        if recorded.duplicate_of is not None:
+            log.info(
+                "story matched, but its text was alerted already; not alerting again",
+                extra={"feed": feed.name, "title": alert.title, "same_as": recorded.duplicate_of},
+            )
+            return False
+        story_id = recorded.story_id
         self.metrics.matched(alert.rules)
         log.info(
             "story matched",

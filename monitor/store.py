@@ -15,13 +15,14 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
 
+from monitor.dedup import Sketch, same_story
 from monitor.errors import StoreError
 from monitor.model import (
     Alert,
@@ -33,6 +34,9 @@ from monitor.model import (
     Notice,
     TextSource,
 )
+
+# How far back a syndicated copy of an alerted story is recognised.
+DEDUP_WINDOW = timedelta(days=3)
 
 _MIGRATIONS: tuple[str, ...] = (
     """
@@ -60,9 +64,12 @@ _MIGRATIONS: tuple[str, ...] = (
         found_at TEXT NOT NULL,
         published_at TEXT,
         alerted INTEGER NOT NULL DEFAULT 0,
+        sketch TEXT,  -- JSON bottom-k sketch of an alerted story's text (dedup.py)
+        duplicate_of INTEGER REFERENCES stories (id),  -- not alerted: same text as this one
         UNIQUE (feed, guid)
     );
     CREATE INDEX stories_url ON stories (url) WHERE url IS NOT NULL;
+    CREATE INDEX stories_sketched ON stories (found_at) WHERE sketch IS NOT NULL;
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         story_id INTEGER REFERENCES stories (id),  -- NULL for notices to the admin
@@ -94,7 +101,9 @@ class Store(Protocol):
         entry: Entry,
         alert: Alert | None,
         notifiers: Sequence[str],
-    ) -> int | None: ...
+        *,
+        sketch: Sketch | None = None,
+    ) -> Recorded | None: ...
     async def due_deliveries(
         self, now: datetime, notifiers: Iterable[str], limit: int
     ) -> list[Delivery]: ...
@@ -265,19 +274,34 @@ class SqliteStore:
             )
 
     async def record_story(
-        self, feed: str, entry: Entry, alert: Alert | None, notifiers: Sequence[str]
-    ) -> int | None:
+        self,
+        feed: str,
+        entry: Entry,
+        alert: Alert | None,
+        notifiers: Sequence[str],
+        *,
+        sketch: Sketch | None = None,
+    ) -> Recorded | None:
         """Store a new story and, in the same transaction, an outbox row per notifier.
 
-        ``alert.story_id`` is filled in here. Returns the story id, or None if the
-        story was recorded meanwhile (by another feed carrying the same link).
+        Returns None if the story is known already: its GUID in this feed, or its
+        link from any feed (checked here again, under the write lock, so two feeds
+        carrying one story at the same moment cannot both record it). A story
+        whose ``sketch`` matches one alerted in the last ``DEDUP_WINDOW`` (the same
+        wire story at another outlet) is recorded without alerting.
+        ``alert.story_id`` is filled in here.
         """
         found_at = alert.found_at if alert else datetime.now(UTC)
         async with self._transaction() as db:
+            if entry.url and await _exists(db, "SELECT 1 FROM stories WHERE url = ?", entry.url):
+                return None
+            twin = None
+            if alert is not None and sketch is not None:
+                twin = await _near_duplicate(db, sketch, found_at - DEDUP_WINDOW)
+            alerting = alert is not None and twin is None
             cur = await db.execute(
-                "INSERT OR IGNORE INTO stories"
-                " (feed, guid, url, title, found_at, published_at, alerted)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO stories (feed, guid, url, title, found_at, published_at,"
+                " alerted, sketch, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     feed,
                     entry.guid,
@@ -285,7 +309,9 @@ class SqliteStore:
                     entry.title,
                     _to_sql(found_at),
                     _to_sql(entry.published_at),
-                    int(alert is not None),
+                    int(alerting),
+                    json.dumps(sketch) if alerting and sketch else None,
+                    twin,
                 ),
             )
             if cur.rowcount == 0:
@@ -295,21 +321,12 @@ class SqliteStore:
             await db.execute(
                 "UPDATE feeds SET stories_seen = stories_seen + 1 WHERE name = ?", (feed,)
             )
-            if alert is not None and notifiers:
-                payload = encode_message(Alert(**{**_fields(alert), "story_id": story_id}))
-                await db.executemany(
-                    "INSERT OR IGNORE INTO outbox"
-                    " (story_id, notifier, message, next_attempt_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (story_id, n, payload, _to_sql(found_at), _to_sql(found_at))
-                        for n in notifiers
-                    ],
-                )
+            if alerting and alert is not None and notifiers:
+                await _owe(db, Alert(**{**_fields(alert), "story_id": story_id}), notifiers)
                 await db.execute(
                     "UPDATE feeds SET last_alert_at = ? WHERE name = ?", (_to_sql(found_at), feed)
                 )
-            return story_id
+            return Recorded(story_id, duplicate_of=twin)
 
     # -- outbox --------------------------------------------------------------
 
@@ -438,6 +455,38 @@ class SqliteStore:
     async def outbox_counts(self) -> dict[str, int]:
         rows = await self._fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {row[0]: row[1] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    story_id: int
+    duplicate_of: int | None = None  # set when not alerted: the same text was, as this story
+
+
+async def _exists(db: aiosqlite.Connection, sql: str, *params: object) -> bool:
+    async with db.execute(sql, params) as cur:
+        return await cur.fetchone() is not None
+
+
+async def _near_duplicate(db: aiosqlite.Connection, sketch: Sketch, since: datetime) -> int | None:
+    async with db.execute(
+        "SELECT id, sketch FROM stories WHERE sketch IS NOT NULL AND found_at >= ?",
+        (_to_sql(since),),
+    ) as cur:
+        async for story_id, stored in cur:
+            if same_story(sketch, tuple(json.loads(stored))):
+                return int(story_id)
+    return None
+
+
+async def _owe(db: aiosqlite.Connection, alert: Alert, notifiers: Sequence[str]) -> None:
+    at = _to_sql(alert.found_at)
+    payload = encode_message(alert)
+    await db.executemany(
+        "INSERT OR IGNORE INTO outbox (story_id, notifier, message, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(alert.story_id, n, payload, at, at) for n in notifiers],
+    )
 
 
 def encode_message(message: Alert | Notice) -> str:

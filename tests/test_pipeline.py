@@ -146,3 +146,36 @@ async def test_feed_errors_are_state_not_exceptions(
     site.feed_body = b"<html>not a feed</html>"
     result = await pipeline.poll(desk, await store.feed_state("desk", desk.url))
     assert result.state.last_status == "not an RSS or Atom feed"
+
+
+async def test_a_wire_story_syndicated_by_two_outlets_alerts_once(
+    store: SqliteStore, workers: Workers, site: FeedSite
+) -> None:
+    other = await FeedSite().start()
+    body = [
+        "Delegations met in Kazan on Friday for a second round of talks on regional security.",
+        "The talks covered trade, transit through Central Asia and the fight against drugs.",
+        "Officials from five neighbouring countries attended, along with observers from China.",
+        "A joint statement is expected on Saturday, after a closed session on border security.",
+    ]
+    site.add(Story("kazan-talks", "Talks in Kazan", body))
+    other.add(Story("2026/kazan-talks-resume", "Kazan talks resume, officials say", body))
+    config = parse(
+        f"feeds:\n  - url: {site.feed_url}\n    name: desk\n"
+        f"  - url: {other.feed_url}\n    name: wire\n"
+        "rules:\n  - name: kazan\n    any: [Kazan]\n"
+    )
+    http = HttpClient(policy=address_policy(config))
+    pipeline = Pipeline(
+        http=http, store=store, workers=workers, routing=routing_for(config), clock=now
+    )
+    try:
+        alerts = 0
+        for feed in config.feeds:
+            result = await pipeline.poll(feed, await store.feed_state(feed.name, feed.url))
+            alerts += result.alerts
+    finally:
+        await http.aclose()
+        await other.stop()
+    assert alerts == 1
+    assert len(await owed_alerts(store)) == 1

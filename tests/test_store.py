@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.dedup import sketch
 from monitor.errors import StoreError
 from monitor.model import Alert, Entry, Match, TextSource
 from monitor.store import SqliteStore
@@ -66,11 +67,11 @@ async def test_unseen_by_guid_in_feed_and_by_url_anywhere(store: SqliteStore) ->
 
 
 async def test_story_and_outbox_rows_are_written_together(store: SqliteStore) -> None:
-    story_id = await store.record_story("desk", entry(1), alert(), ["slack", "email"])
-    assert story_id is not None
+    recorded = await store.record_story("desk", entry(1), alert(), ["slack", "email"])
+    assert recorded is not None
     due = await store.due_deliveries(NOW, ["slack", "email"], 10)
     assert {d.notifier for d in due} == {"slack", "email"}
-    assert due[0].message == replace(alert(), story_id=story_id)
+    assert due[0].message == replace(alert(), story_id=recorded.story_id)
     # The same story recorded again (by another feed, say) owes nothing more.
     assert await store.record_story("desk", entry(1), alert(), ["slack"]) is None
     assert len(await store.due_deliveries(NOW, ["slack", "email"], 10)) == 2
@@ -125,3 +126,28 @@ async def test_an_unwritable_state_dir_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot open"):
         await SqliteStore.open(blocker / "monitor.sqlite3")
+
+
+async def test_the_same_link_from_another_feed_is_not_recorded_twice(store: SqliteStore) -> None:
+    assert await store.record_story("desk", entry(1), alert(), ["slack"]) is not None
+    assert await store.record_story("wire", entry(2, url=entry(1).url), alert(), ["slack"]) is None
+    assert len(await store.due_deliveries(NOW, ["slack"], 10)) == 1
+
+
+async def test_a_syndicated_copy_is_recorded_but_not_alerted(store: SqliteStore) -> None:
+    words = " ".join(f"word{i}" for i in range(200))
+    original = sketch(words)
+    copy = sketch("Republished with permission. " + words)
+    other = sketch(" ".join(f"other{i}" for i in range(200)))
+    assert original is not None
+    assert copy is not None
+    assert other is not None
+    first = await store.record_story("desk", entry(1), alert(), ["slack"], sketch=original)
+    assert first is not None
+    second = await store.record_story("wire", entry(2), alert(), ["slack"], sketch=copy)
+    assert second is not None
+    assert second.duplicate_of == first.story_id
+    third = await store.record_story("wire", entry(3), alert(), ["slack"], sketch=other)
+    assert third is not None
+    assert third.duplicate_of is None
+    assert len(await store.due_deliveries(NOW, ["slack"], 10)) == 2
