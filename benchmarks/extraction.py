@@ -6,9 +6,11 @@ One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_articl
    benchmark's own metric: mean precision and recall over pages of 4-token
    shingle multisets, F1 from those means;
 2. how many known appeal lines of corpus/appeals/examples.json survive;
-3. appeals injected into those pages (see ``injection.py``), per layout and for
-   two disjoint sets of appeal wordings (tuning, held-out): the share of appeal
-   paragraphs removed, and the article recall lost against the un-injected page;
+3. appeals injected into those pages (see ``injection.py``), per layout and per
+   set of appeal wordings, each marked TUNING (tuned against) or HELD OUT (never
+   looked at while tuning): the share of appeal paragraphs removed, and the
+   article recall lost against the un-injected page, beside the set's first
+   look (the figures measured once while it was unseen);
 4. CPU time per page (``time.process_time``, warmed up, interleaved, median of
    several repetitions) and pages per second.
 
@@ -31,7 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
-from injection import APPEALS_DIR, LAYOUTS, AppealSet, Layout, inject, load_set, surviving
+from injection import (
+    APPEALS_DIR,
+    LAYOUTS,
+    AppealSet,
+    Layout,
+    all_sets,
+    inject,
+    load_set,
+    surviving,
+)
 
 from monitor.errors import ExtractError
 from monitor.extract import extract_article
@@ -135,13 +146,15 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
     for appeal_set in sets:
         kinds = sorted({a.kind for a in appeal_set.appeals})
         langs = sorted({a.lang for a in appeal_set.appeals})
+        role = "HELD OUT" if appeal_set.role == "heldout" else "TUNING"
         print(
-            f"-- set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
+            f"-- {role} set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
             f"({', '.join(kinds)}; {', '.join(langs)})"
         )
         print(f"   {appeal_set.note}")
         print(
             f"{'layout':>22}  {'plain removed':>13} {'lost':>6}  {'ours removed':>12} {'lost':>6}"
+            f"  {'first look':>10} {'lost':>6}"
         )
         for index, layout in enumerate(LAYOUTS):
             tallies = _inject_layout(
@@ -153,7 +166,15 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
                 else f"{1 - t.survived / t.pieces:12.2%} {100 * t.recall_lost / t.pages:6.2f}"
                 for name, t in tallies.items()
             ]
-            print(f"{layout.name:>22}  {'  '.join(cells)}")
+            print(f"{layout.name:>22}  {'  '.join(cells)}  {_first_look(appeal_set, layout)}")
+
+
+def _first_look(appeal_set: AppealSet, layout: Layout) -> str:
+    """The set's figures for the layout as first measured, while it was unseen."""
+    removed, lost = appeal_set.first_look.get(layout.name, [None, None])
+    if removed is None:
+        return f"{'-':>10} {'-':>6}"
+    return f"{removed:9.2f}% " + (f"{lost:6.2f}" if lost is not None else f"{'-':>6}")
 
 
 def _baselines(corpus: Corpus) -> dict[str, dict[str, tuple[str, float]]]:
@@ -234,7 +255,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5, help="CPU timing repetitions")
     parser.add_argument("--misses", action="store_true", help="list appeals ours let through")
     parser.add_argument(
-        "--sets", nargs="*", default=["tuning", "heldout"], help="appeal sets to inject"
+        "--sets", nargs="*", default=None, help="appeal sets to inject (default: all)"
     )
     parser.add_argument("--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "cpu"])
     args = parser.parse_args()
@@ -244,7 +265,8 @@ def main() -> None:
     if "known" not in args.skip:
         known_appeals(args.corpus)
     if "inject" not in args.skip:
-        sets = [load_set(APPEALS_DIR / f"{name}.json") for name in args.sets]
+        paths = [APPEALS_DIR / f"{n}.json" for n in args.sets] if args.sets else all_sets()
+        sets = [load_set(path) for path in paths]
         injection(corpus, sets, args.misses)
     if "cpu" not in args.skip:
         cpu(corpus, args.reps)

@@ -1,10 +1,13 @@
 """Appeals injected into real pages: does the extractor remove them, and only them?
 
 The appeal texts live in ``injected_appeals/*.json``, written for this benchmark
-(not taken from any site): ``tuning.json`` is what the appeal signals were tuned
-against, ``heldout.json`` was written after tuning ended and never used for it,
-so the two figures side by side show whether the removal generalises or merely
-remembers.
+(not taken from any site). Each set says its ``role``: "tuning" sets are what the
+appeal signals were tuned against (``tuning.json``, and ``tuning2.json``, which
+was held out once and then looked at); "heldout" sets (``heldout2.json``) were
+written before a tuning round began and their misses are not looked at while
+tuning, so their figures show whether the removal generalises or merely
+remembers. A set may carry ``first_look``: per layout, [removed %, recall lost]
+as measured once, with the code of the day, when the set was still unseen.
 
 A layout says how an appeal sits in the article: as plain ``<p>`` paragraphs at
 the end or in the middle of the article body, or as a box (a ``<div>`` with a
@@ -17,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -49,6 +52,9 @@ class AppealSet:
     name: str
     note: str  # how the set was used: tuned on, or held out
     appeals: tuple[Appeal, ...]
+    role: str = "tuning"  # "tuning" or "heldout"
+    # per layout name: [removed %, recall lost or None], measured while unseen
+    first_look: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 def load_set(path: Path) -> AppealSet:
@@ -57,7 +63,19 @@ def load_set(path: Path) -> AppealSet:
         Appeal(a["kind"], a["lang"], a["heading"], tuple(a["body"]), a["button"], a["box_class"])
         for a in data["appeals"]
     )
-    return AppealSet(data["name"], data["note"], appeals)
+    return AppealSet(
+        data["name"],
+        data["note"],
+        appeals,
+        data.get("role", "tuning"),
+        data.get("first_look", {}),
+    )
+
+
+def all_sets() -> list[Path]:
+    """Every appeal set, tuning sets first, then held-out ones, each by name."""
+    paths = sorted(APPEALS_DIR.glob("*.json"))
+    return sorted(paths, key=lambda p: load_set(p).role != "tuning")
 
 
 def _paragraphs(appeal: Appeal) -> list[HtmlElement]:

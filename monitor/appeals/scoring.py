@@ -100,6 +100,11 @@ def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
 
 _TABLES = tuple(_table(language, signals) for language, signals in SIGNALS.items())
 _REPORTED_PATTERN = _Pattern.compile(_REPORTED)
+# "us" is left out: lowercased, it is also the country.
+_VOICE = _Pattern.compile(
+    r"\b(?:we|we're|we've|our|ours|you|your|you're|you've)\b|"
+    r"\b(?:мы|нас|нам|наш\w*|вы|вам|вас|ваш\w*)(?!\w)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,10 @@ class Scored:
     lead: bool  # a lead-in ("Dear readers"): may open a block, is no evidence itself
     ask: bool  # a signal of weight 2 or more: the paragraph asks something of the reader
     sure: bool  # a signal of weight 3: an appeal wherever it stands
+    # Speaks as the publication ("we", "our") or to the reader ("you"), outside
+    # quotes and reported speech: an appeal's register, which its story-like
+    # opener shares with its ask. Filled by full scoring only.
+    voice: bool = False
 
 
 NOTHING = Scored(0, (), lead=False, ask=False, sure=False)
@@ -158,9 +167,13 @@ def score(paragraph: str, *, asks_only: bool = False) -> Scored:
         for c in (table.asks if asks_only else table.signals)
         if text.hit(c)
     ]
-    if not hits:
+    if asks_only and not hits:
         return NOTHING
     halve = _REPORTED_PATTERN.search(text.masked)
+    # Quoted or reported words belong to the story, whoever they address.
+    voice = not (asks_only or halve or text.masked != text.line) and _VOICE.search(text.masked)
+    if not hits:
+        return Scored(0, (), lead=False, ask=False, sure=False, voice=voice)
     weight, reasons, lead, ask, sure = 0, dict[str, None](), False, False, False
     for signal in hits:
         if signal.reason in reasons:
@@ -174,4 +187,4 @@ def score(paragraph: str, *, asks_only: bool = False) -> Scored:
         ask = ask or given >= 2
         sure = sure or given >= 3
     ask = sure or (ask and text.words <= _ASK_MAX_WORDS)
-    return Scored(min(weight, _WEIGHT_CAP), tuple(reasons), lead, ask, sure)
+    return Scored(min(weight, _WEIGHT_CAP), tuple(reasons), lead, ask, sure, voice)

@@ -37,12 +37,34 @@ _EN_TOPICS = (
     r"\b(?:donat\w*|contribut\w*|subscri\w*|membership|newsletters?|inbox|premium|free trial|"
     r"ad ?block\w*|blockers?|allowlist|whitelist|cookies|paywall|journalism|newsroom)\b"
 )
+# Access kept for paying readers: "exclusively to subscribers", "members-only".
+_EN_FOR_SUBSCRIBERS = (
+    r"\b(?:subscriber|member|premium)s?[- ]only\b|"
+    r"\b(?:only|exclusively) (?:to|for) (?:paying |premium |digital )?(?:subscribers|members)\b|"
+    r"\b(?:to|for) (?:paying |premium |digital )?(?:subscribers|members) only\b|"
+    r"\breserved for (?:paying |premium )?(?:subscribers|members)\b"
+)
+# The page the reader is on: a gate names the text it withholds.
+_EN_THIS_TEXT = (
+    r"\b(?:this|the rest of this|the full) (?:\w+ )?(?:story|article|content|piece|feature|text|"
+    r"report|page|post)\b"
+)
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь").
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-_RU_YOU = r"\b(?:\w+(?:ите|йте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
+_RU_YOU = r"\b(?:\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
 _RU_TOPICS = (
-    r"\b(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци)\w*"
+    r"\b(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
+    r"приложени|уведомлени|клуб)\w*|\be-?mail\b"
+)
+# Access kept for paying readers ("только для подписчиков", "по подписке"), and
+# the text a gate withholds ("этот материал", "продолжение статьи").
+_RU_FOR_SUBSCRIBERS = (
+    r"\b(?:доступ\w* (?:только )?(?:для )?(?:подписчик|участник|член)\w*|"
+    r"только (?:для )?(?:подписчик|участник)\w*|по подписке)(?!\w)"
+)
+_RU_THIS_TEXT = (
+    r"\b(?:(?:эт|данн)\w+ (?:материал|стать|текст|публикаци|расследовани)|продолжени)\w*"
 )
 
 
@@ -79,7 +101,11 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"join (?:us|now|today|our|the|\d[\d,.]*|thousands|millions|more than|over)|"
                r"become an? (?:member|subscriber|supporter|patron|friend|insider)|"
                r"support (?:us|our|independent|quality|local|free)|help (?:us|keep|fund|support)|"
-               r"make an? (?:donation|gift|contribution|pledge|one-off)|"
+               r"make an? (?:[\w-]+ ){0,2}(?:donation|gift|contribution|pledge)|make a one-off|"
+               r"(?:join|subscribe|sign up|start|try \w+) (?:for|from|at) (?:just |only )?"
+               r"[$\u20ac\u00a3\d]|"
+               r"(?:download|install|get) (?:our|the|it|now)\b(?: free| new| \w+)?(?: app)?|"
+               r"(?:turn on|enable|allow|switch on) (?:\w+ )?(?:notifications|alerts)|pitch in|"
                r"give (?:a gift|today|now|monthly|what you can|[$\u20ac\u00a3\d])|"
                r"start (?:your|a) (?:free )?(?:trial|subscription|membership|digital)|"
                r"enter your email|add your (?:name|email|voice)|"
@@ -123,6 +149,16 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"\byour (?:last|final) free (?:articles?|stories|reads?)\b|"
                r"\b\d+ free (?:articles?|stories) (?:left|remaining)\b",
                needs=("free", "article", "stories", "limit")),
+        # An ad blocker named together with the page the reader is on: the site
+        # speaking of itself, never a story about ad blocking in general.
+        Signal("says an ad blocker acts on this page", 3,
+               _in_one_sentence(r"\b(?:ad[ -]?block\w*|blockers?)\b",
+                                r"\b(?:this|our) (?:page|site|website)\b|"
+                                r"\byour (?:browser|device)\b"),
+               needs=("block",)),
+        Signal("keeps this article for subscribers", 3,
+               _in_one_sentence(_EN_THIS_TEXT, _EN_FOR_SUBSCRIBERS),
+               needs=("subscriber", "member", "only")),
         Signal("asks whether the reader is a member yet", 2,
                r"\bnot (?:yet )?an? (?:member|subscriber|supporter|"
                r"patron)(?: yet)?\?", needs=("not",)),
@@ -157,7 +193,9 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"(?:donate|support us|subscribe|sign up|join|give|contribute)(?: now| today|"
                r" here)?|"
                r"log ?in|sign in|become a (?:member|supporter|subscriber|patron)|"
-               r"thanks? (?:you )?for (?:signing up|subscribing))\W*", "line"),
+               r"thanks? (?:you )?for (?:signing up|subscribing)|"
+               r"(?:download|install|get)(?: the)? app|(?:install|download) now|"
+               r"(?:enable|allow|turn on) (?:alerts|notifications)|notify me)\W*", "line"),
         Signal("tells the reader they can cancel", 1,
                r"\b(?:cancel|unsubscribe)(?: at)? any ?time\b"),
         Signal("speaks of the reader's support", 1,
@@ -188,6 +226,10 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("speaks of paying for journalism", 1,
                r"\b(?:costs? money|funding|funded by|fund (?:our|the|this)|pays? for|advertis\w*|"
                r"revenue|afford|sponsors?|billionaire|paywall)\b"),
+        Signal("speaks of access for subscribers only", 1, _EN_FOR_SUBSCRIBERS,
+               needs=("subscriber", "member", "only")),
+        Signal("offers the publication's app or alerts", 1,
+               r"\bour (?:\w+ ){0,2}(?:apps?|alerts|notifications)\b", needs=("our",)),
         Signal("offers a free trial", 1,
                r"\bfree (?:for \d+ (?:days|weeks)|trial)\b|\btry it free\b"),
         Signal("says it is quick or free", 1,
@@ -215,7 +257,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("asks the reader to give, join or subscribe", 2,
                r"\b(?:поддержите|помогите (?:нам|редакции)|подпишитесь|пожертвуйте|"
                r"оформите (?:подписку|пожертвование|ежемесячн)|сделайте (?:пожертвование|взнос)|"
-               r"задонатьте|станьте (?:участником|подписчиком|членом|другом|патроном|спонсором)|"
+               r"задонатьте|станьте|"
                r"присоединяйтесь|вступайте|зарегистрируйтесь|войдите)(?!\w)"),
         Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
                _in_one_sentence(_RU_YOU, _RU_TOPICS)),
@@ -233,12 +275,24 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("asks the reader to disable an ad blocker", 3,
                r"\b(?:отключите|выключите|вы используете|у вас)\b[^.!?]{0,40}"  # noqa: RUF001
                r"(?:блокировщик|adblock|ad block)"),
+        Signal("says an ad blocker acts on this page", 2,
+               _in_one_sentence(r"\b(?:блокировщик|блокировк\w* реклам|adblock|ad block)\w*",
+                                r"\b(?:(?:эт|наш|ваш)\w* )?(?:сайт|страниц|браузер)\w*"),
+               needs=("блокир", "block")),
+        Signal("keeps this article for subscribers", 3,
+               _in_one_sentence(_RU_THIS_TEXT, _RU_FOR_SUBSCRIBERS),
+               needs=("подпис", "участник", "член")),
         Signal("is a cookie notice", 3,
                r"\b(?:используем|использует|используются)\b[^.!?]{0,20}(?:cookie|куки)|"
                r"\b(?:вы (?:соглашаетесь|даёте согласие|даете согласие))(?!\w)"),
         Signal("is an appeal's button", 2,
                r"(?:напомнить позже|не сейчас|поддержать|подписаться|пожертвовать|закрыть|"
-               r"понятно|принять|войти|помочь(?: редакции)?)\W*", "line"),
+               r"понятно|принять|войти|помочь(?: редакции)?|"
+               # a button names its action with an infinitive: "Стать другом"
+               r"(?:стать|оформить|подписаться|поддержать|помочь|пожертвовать|вступить|"
+               r"зарегистрироваться|подключить|попробовать|получать|получить|скачать|"
+               r"установить|разрешить|включить|отключить|оставить|перейти)(?: \S+){0,3})\W*",
+               "line"),
         Signal("speaks of the reader's support", 1,
                r"\b(?:ваш)[аеиу]? (?:поддержк|помощь|пожертвовани)|\b(?:пожертвовани)"),
         Signal("thanks the reader for support", 1,
@@ -250,7 +304,13 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("names a low price", 1, r"\b(?:от|всего) \d+\s?(?:рубл|руб|\u20bd)"),  # noqa: RUF001
         Signal("offers unlimited access", 1,
                r"\b(?:без ограничений|без рекламы|никакой рекламы)(?!\w)|"
-               r"\b(?:эксклюзивн\w* (?:материал|контент|доступ))"),
+               r"\b(?:эксклюзивн\w* (?:материал|контент|доступ))|"
+               r"\b(?:(?:ранн|полн|эксклюзивн|неограниченн|безлимитн)\w* доступ|"
+               r"закрыт\w* (?:встреч|эфир|чат|мероприяти|трансляци|клуб))"),
+        Signal("speaks of access for subscribers only", 1, _RU_FOR_SUBSCRIBERS,
+               needs=("подпис", "участник", "член")),
+        Signal("offers the publication's app or alerts", 1,
+               r"\b(?:наш\w* (?:\w+ )?приложени|уведомлени)"),
         Signal("speaks of the publication's own work", 1,
                r"\b(?:наш\w* (?:редакци|журналист|сайт|издани|читател))|"
                r"\b(?:независим\w* (?:журналистик|издани|сми|редакци))"),

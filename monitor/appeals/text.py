@@ -17,7 +17,8 @@ _MIDDLE_MAX_WORDS = 60  # a lone paragraph inside the text longer than this is t
 _ASK_GAP = 1  # other paragraphs allowed between two asks of one block
 _LEAD_GAP = 3  # ... between a lead-in and the asks that follow it
 _MIDDLE_EVIDENCE = 3  # weight an appeal inside the text needs, from two kinds of signal
-# Appeal vocabulary next to an appeal joins it, up to this many paragraphs on
+# Appeal vocabulary, or the appeal's register (the publication as "we", the
+# reader as "you"), next to an appeal joins it, up to this many paragraphs on
 # each side and only in short paragraphs: a long one is the story's own text.
 _EXTEND = 2
 _EXTEND_MAX_WORDS = 40
@@ -59,10 +60,10 @@ def _grow(
     before it and the buttons just after it: short labels of any words, as a
     box's title and its "Count me in" belong to the appeal, whatever they say."""
     for _ in range(_EXTEND):
-        if start > 0 and scores[start - 1].weight and words[start - 1] <= _EXTEND_MAX_WORDS:
+        if start > 0 and _joins(scores[start - 1], words[start - 1]):
             start -= 1
     for _ in range(_EXTEND):
-        if end < len(scores) - 1 and scores[end + 1].weight and words[end + 1] <= _EXTEND_MAX_WORDS:
+        if end < len(scores) - 1 and _joins(scores[end + 1], words[end + 1]):
             end += 1
     if start > 0 and 0 < labels[start - 1] <= _HEADING_WORDS:
         start -= 1
@@ -70,6 +71,12 @@ def _grow(
         if end < len(scores) - 1 and 0 < labels[end + 1] <= _BUTTON_WORDS:
             end += 1
     return start, end
+
+
+def _joins(neighbour: Scored, words: int) -> bool:
+    """Whether a paragraph beside an appeal belongs to it: short, and speaking its
+    language or its register."""
+    return words <= _EXTEND_MAX_WORDS and (neighbour.weight > 0 or neighbour.voice)
 
 
 # What a label (a heading or a button) never holds: the article's own short lines
