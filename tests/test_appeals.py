@@ -259,3 +259,59 @@ def test_nested_appeal_boxes_are_reported_once() -> None:
     root = tree('<div class="newsletter"><div class="newsletter__form">Sign up</div></div>')
 
     assert len(strip_appeal_containers(root)) == 1
+
+
+def test_titled_opener_in_the_publications_voice_goes_with_its_ask() -> None:
+    """A box opens with a title and a story of the publication's own work, with
+    no appeal words, then asks: the whole box goes, even inside the text."""
+    box = [
+        "What this story cost",
+        "Our reporters spent three weeks in the valley and we paid for every night of it.",
+        "Reporting like this runs on readers. Chip in what you can.",
+        "Chip in",
+    ]
+    assert kept([*STORY[:2], *box, *STORY[2:]]) == STORY
+
+
+def test_untitled_we_paragraph_before_an_ask_stays() -> None:
+    """Without a title above it, a "we" paragraph before an ask is the blog's own."""
+    ours = "We tested the router for two weeks in a flat with thick walls."
+    text = [*STORY, ours, "Please support us: donate today."]
+    assert kept(text) == [*STORY, ours]
+
+
+def test_story_subheading_after_a_button_stays() -> None:
+    """A box has a button or two; a label after its button is the story's subheading."""
+    box = ["Not a member yet? Members get unlimited access.", "Become a member"]
+    text = [*STORY[:2], *box, "Range and Charging", *STORY[2:]]
+    assert kept(text) == [*STORY[:2], "Range and Charging", *STORY[2:]]
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        ["This report is available exclusively to subscribers.", "Subscribe"],
+        ["It looks like an ad blocker is interfering with this page."],
+        ["Download our free app for breaking news alerts.", "Get the app"],
+        ["Станьте участником клуба: ранний доступ и закрытые встречи.", "Стать участником"],
+        ["Этот материал доступен только подписчикам.", "Оформить подписку"],
+        ["Ваш блокировщик рекламы скрывает часть этой страницы."],
+    ],
+    ids=["exclusive", "ad-blocker-3rd", "app", "ru-imperative-te", "ru-gate", "ru-ad-blocker"],
+)
+def test_appeals_in_the_middle_go(appeal: list[str]) -> None:
+    assert kept([*STORY[:2], *appeal, *STORY[2:]]) == STORY
+
+
+@pytest.mark.parametrize(
+    "reporting",
+    [
+        "Publishers say ad blockers cost the industry billions, and many sites now detect them.",
+        "The paper made the investigation available only to subscribers, its editor said.",
+        "Издание закрыло архив: он открыт только для подписчиков, сказал редактор.",
+    ],
+    ids=["ad-blockers", "exclusive-reported", "ru-gate-reported"],
+)
+def test_reporting_on_gates_and_blockers_stays(reporting: str) -> None:
+    text = [*STORY[:2], reporting, *STORY[2:]]
+    assert kept(text) == text

@@ -141,6 +141,9 @@ def test_paywall_meter_removed_as_one_block() -> None:
         "newsletter-advice",
         "membership-story",
         "russian-fundraising",
+        "donation-letter-story",
+        "newsletter-interview",
+        "russian-crowdfunding",
     ],
 )
 def test_stories_about_appeals_come_out_whole(name: str) -> None:

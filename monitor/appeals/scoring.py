@@ -102,8 +102,7 @@ _TABLES = tuple(_table(language, signals) for language, signals in SIGNALS.items
 _REPORTED_PATTERN = _Pattern.compile(_REPORTED)
 # "us" is left out: lowercased, it is also the country.
 _VOICE = _Pattern.compile(
-    r"\b(?:we|we're|we've|our|ours|you|your|you're|you've)\b|"
-    r"\b(?:мы|нас|нам|наш\w*|вы|вам|вас|ваш\w*)(?!\w)"
+    r"\b(?:we|we're|we\u2019re|we've|we\u2019ve|our|ours)\b|\b(?:мы|нас|нам|наш\w*)(?!\w)"
 )
 
 
@@ -116,9 +115,8 @@ class Scored:
     lead: bool  # a lead-in ("Dear readers"): may open a block, is no evidence itself
     ask: bool  # a signal of weight 2 or more: the paragraph asks something of the reader
     sure: bool  # a signal of weight 3: an appeal wherever it stands
-    # Speaks as the publication ("we", "our") or to the reader ("you"), outside
-    # quotes and reported speech: an appeal's register, which its story-like
-    # opener shares with its ask. Filled by full scoring only.
+    # Speaks as the publication ("we", "our"), outside quotes and reported
+    # speech: the register of an appeal's story-like opener. Full scoring only.
     voice: bool = False
 
 

@@ -39,10 +39,10 @@ _EN_TOPICS = (
 )
 # Access kept for paying readers: "exclusively to subscribers", "members-only".
 _EN_FOR_SUBSCRIBERS = (
-    r"\b(?:subscriber|member|premium)s?[- ]only\b|"
-    r"\b(?:only|exclusively) (?:to|for) (?:paying |premium |digital )?(?:subscribers|members)\b|"
-    r"\b(?:to|for) (?:paying |premium |digital )?(?:subscribers|members) only\b|"
-    r"\breserved for (?:paying |premium )?(?:subscribers|members)\b"
+    r"\b(?:(?:subscriber|member|premium)s?[- ]only|"
+    r"(?:only|exclusively) (?:to|for) (?:paying |premium |digital )?(?:subscribers|members)|"
+    r"(?:to|for) (?:paying |premium |digital )?(?:subscribers|members) only|"
+    r"reserved for (?:paying |premium )?(?:subscribers|members))\b"
 )
 # The page the reader is on: a gate names the text it withholds.
 _EN_THIS_TEXT = (
@@ -54,8 +54,8 @@ _EN_THIS_TEXT = (
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
 _RU_YOU = r"\b(?:\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
 _RU_TOPICS = (
-    r"\b(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
-    r"приложени|уведомлени|клуб)\w*|\be-?mail\b"
+    r"\b(?:(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
+    r"приложени|уведомлени|клуб)\w*|e-?mail)"
 )
 # Access kept for paying readers ("только для подписчиков", "по подписке"), and
 # the text a gate withholds ("этот материал", "продолжение статьи").
@@ -69,7 +69,8 @@ _RU_THIS_TEXT = (
 
 
 def _in_one_sentence(first: str, second: str) -> str:
-    """A pattern for two patterns in one sentence, in either order."""
+    """A pattern for two patterns in one sentence, in either order. Each must be
+    one branch (no top-level ``|``), else the halves come apart."""
     return f"{first}[^.!?]{{0,80}}?{second}|{second}[^.!?]{{0,80}}?{first}"
 
 
@@ -120,9 +121,9 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
                _in_one_sentence(_EN_YOU, _EN_TOPICS),
                needs=("you",)),
-        Signal("offers the publication's newsletter or membership", 2,
-               r"\bour (?:\w+ ){0,2}(?:newsletters?|e-?mails?|briefings?|digests?|podcasts?|"
-               r"membership|members|subscribers|club|premium)\b", needs=("our",)),
+        Signal("offers the publication's newsletter, membership or app", 2,
+               r"\bour (?:[\w-]+ ){0,2}(?:newsletters?|e-?mails?|briefings?|digests?|podcasts?|"
+               r"membership|members|subscribers|club|premium|apps?)\b", needs=("our",)),
         Signal("promises delivery to the reader's inbox", 2,
                r"\b(?:in|to|into) your (?:inbox|mailbox|email|e-mail)\b|\byour email address\b|"
                r"\benter (?:your )?e-?mail\b", needs=("inbox", "mail")),
@@ -153,8 +154,8 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         # speaking of itself, never a story about ad blocking in general.
         Signal("says an ad blocker acts on this page", 3,
                _in_one_sentence(r"\b(?:ad[ -]?block\w*|blockers?)\b",
-                                r"\b(?:this|our) (?:page|site|website)\b|"
-                                r"\byour (?:browser|device)\b"),
+                                r"\b(?:(?:this|our) (?:page|site|website)|"
+                                r"your (?:browser|device))\b"),
                needs=("block",)),
         Signal("keeps this article for subscribers", 3,
                _in_one_sentence(_EN_THIS_TEXT, _EN_FOR_SUBSCRIBERS),
@@ -228,8 +229,8 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"revenue|afford|sponsors?|billionaire|paywall)\b"),
         Signal("speaks of access for subscribers only", 1, _EN_FOR_SUBSCRIBERS,
                needs=("subscriber", "member", "only")),
-        Signal("offers the publication's app or alerts", 1,
-               r"\bour (?:\w+ ){0,2}(?:apps?|alerts|notifications)\b", needs=("our",)),
+        Signal("offers the publication's alerts", 1,
+               r"\bour (?:[\w-]+ ){0,2}(?:alerts|notifications)\b", needs=("our",)),
         Signal("offers a free trial", 1,
                r"\bfree (?:for \d+ (?:days|weeks)|trial)\b|\btry it free\b"),
         Signal("says it is quick or free", 1,

@@ -17,9 +17,12 @@ _MIDDLE_MAX_WORDS = 60  # a lone paragraph inside the text longer than this is t
 _ASK_GAP = 1  # other paragraphs allowed between two asks of one block
 _LEAD_GAP = 3  # ... between a lead-in and the asks that follow it
 _MIDDLE_EVIDENCE = 3  # weight an appeal inside the text needs, from two kinds of signal
-# Appeal vocabulary, or the appeal's register (the publication as "we", the
-# reader as "you"), next to an appeal joins it, up to this many paragraphs on
+# Appeal vocabulary next to an appeal joins it, up to this many paragraphs on
 # each side and only in short paragraphs: a long one is the story's own text.
+# Before it, so does a paragraph in the appeal's register (the publication
+# speaking as "we") under a heading: a box opens with a title and a story of
+# its own work ("This investigation took four months"), then asks. Without the
+# heading, a "we" paragraph before an ask is as likely the blog's own text.
 _EXTEND = 2
 _EXTEND_MAX_WORDS = 40
 _HEADING_WORDS = 8
@@ -60,23 +63,37 @@ def _grow(
     before it and the buttons just after it: short labels of any words, as a
     box's title and its "Count me in" belong to the appeal, whatever they say."""
     for _ in range(_EXTEND):
-        if start > 0 and _joins(scores[start - 1], words[start - 1]):
+        titled = start > 1 and 0 < labels[start - 2] <= _HEADING_WORDS
+        if start > 0 and _joins(scores[start - 1], words[start - 1], opener=titled):
             start -= 1
     for _ in range(_EXTEND):
-        if end < len(scores) - 1 and _joins(scores[end + 1], words[end + 1]):
+        if end < len(scores) - 1 and _joins(scores[end + 1], words[end + 1], opener=False):
             end += 1
-    if start > 0 and 0 < labels[start - 1] <= _HEADING_WORDS:
+    # One title and a button or two: a label next to a label the block already
+    # holds is the story's own subheading, unless it speaks the appeal's language.
+    title = start > 0 and 0 < labels[start - 1] <= _HEADING_WORDS
+    if title and (not labels[start] or scores[start - 1].weight):
         start -= 1
     for _ in range(_BUTTONS):
-        if end < len(scores) - 1 and 0 < labels[end + 1] <= _BUTTON_WORDS:
-            end += 1
+        if end == len(scores) - 1 or not 0 < labels[end + 1] <= _BUTTON_WORDS:
+            break
+        if labels[end] and not scores[end + 1].weight:
+            break
+        end += 1
     return start, end
 
 
-def _joins(neighbour: Scored, words: int) -> bool:
-    """Whether a paragraph beside an appeal belongs to it: short, and speaking its
-    language or its register."""
-    return words <= _EXTEND_MAX_WORDS and (neighbour.weight > 0 or neighbour.voice)
+# Signals of register alone (who speaks to whom), not of what an appeal is about:
+# a blog's "we hope you enjoy it" has them too.
+_REGISTER = frozenset({"speaks from the publication to the reader"})
+
+
+def _joins(neighbour: Scored, words: int, *, opener: bool) -> bool:
+    """Whether a short paragraph beside an appeal belongs to it: it speaks the
+    appeal's language, or, as its titled opener, the appeal's register."""
+    if words > _EXTEND_MAX_WORDS or not (neighbour.weight or neighbour.voice):
+        return False  # a halved signal (reported speech) is the story's
+    return opener or (neighbour.weight > 0 and not _REGISTER.issuperset(neighbour.reasons))
 
 
 # What a label (a heading or a button) never holds: the article's own short lines
@@ -92,10 +109,13 @@ def _label_words(paragraph: str) -> int:
     return len(line.split())
 
 
-def _is_appeal(scores: Sequence[Scored], words: Sequence[int], start: int, end: int) -> bool:
+def _is_appeal(
+    scores: Sequence[Scored], words: Sequence[int], labels: Sequence[int], start: int, end: int
+) -> bool:
     """Whether the evidence in paragraphs start..end suffices where they stand:
     at an edge of the text one ask does; inside it, cutting wrongly costs the
-    story, so it takes a sure signal or an ask with more evidence."""
+    story, so it takes a sure signal or an ask with more evidence, of which a
+    box's shape (a title, then the publication's voice, then the ask) is one."""
     inside = scores[start : end + 1]
     if not any(s.ask for s in inside):
         return False
@@ -105,6 +125,9 @@ def _is_appeal(scores: Sequence[Scored], words: Sequence[int], start: int, end: 
         return True  # one sure sign, or asks in a row: a box of them
     reasons = {r for s in inside for r in s.reasons}
     evidence = sum(s.weight for s in inside)
+    if end - start >= 2 and labels[start] and scores[start + 1].voice:
+        reasons.add("a titled opener in the publication's voice")
+        evidence += 1
     lone_long = start == end and words[start] > _MIDDLE_MAX_WORDS
     return evidence >= _MIDDLE_EVIDENCE and len(reasons) > 1 and not lone_long
 
@@ -144,7 +167,7 @@ def _find_blocks(paragraphs: Sequence[str]) -> list[_Block]:
     for first, last in _seeds(asks):
         start, end = _grow(scores, words, labels, first, last)
         start = max(start, taken + 1)
-        if start > end or not _is_appeal(scores, words, start, end):
+        if start > end or not _is_appeal(scores, words, labels, start, end):
             continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
         kind = "appeal block" if end > start else "paragraph"
