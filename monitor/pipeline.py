@@ -154,24 +154,21 @@ class Pipeline:
         )
         if recorded is None or alert is None:
             return False
-        if recorded.duplicate_of is not None:
+        self.metrics.matched(alert.rules)
+        fields = {
+            "feed": feed.name,
+            "story": recorded.story_id,
+            "rules": ",".join(alert.rules),
+            "title": alert.title,
+            "source": story.text_source.value,
+        }
+        if not recorded.notified:
+            # The same link or text came through another feed first and alerted them all.
             log.info(
-                "story matched, but its text was alerted already; not alerting again",
-                extra={"feed": feed.name, "title": alert.title, "same_as": recorded.duplicate_of},
+                "story matched; already alerted", extra={**fields, "first": recorded.first_copy}
             )
             return False
-        story_id = recorded.story_id
-        self.metrics.matched(alert.rules)
-        log.info(
-            "story matched",
-            extra={
-                "feed": feed.name,
-                "story": story_id,
-                "rules": ",".join(alert.rules),
-                "title": alert.title,
-                "source": story.text_source.value,
-            },
-        )
+        log.info("story matched", extra={**fields, "notify": ",".join(recorded.notified)})
         self._on_alert()
         return True
 

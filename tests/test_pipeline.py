@@ -179,3 +179,26 @@ async def test_a_wire_story_syndicated_by_two_outlets_alerts_once(
         await other.stop()
     assert alerts == 1
     assert len(await owed_alerts(store)) == 1
+
+
+async def test_a_story_first_seen_by_a_feed_outside_the_rules_scope_still_alerts(
+    store: SqliteStore, workers: Workers, site: FeedSite
+) -> None:
+    site.add(Story("scoped", "Kazan summit", ["Kazan hosts a summit of regional leaders."]))
+    config = parse(
+        f"feeds:\n  - url: {site.feed_url}?copy=1\n    name: wire\n"
+        f"  - url: {site.feed_url}\n    name: desk\n"
+        "rules:\n  - name: kazan\n    any: [Kazan]\n    feeds: [desk]\n"
+    )
+    http = HttpClient(policy=address_policy(config))
+    pipeline = Pipeline(
+        http=http, store=store, workers=workers, routing=routing_for(config), clock=now
+    )
+    try:
+        alerts = []
+        for feed in config.feeds:  # wire first: it carries the story, but the rule is desk's
+            result = await pipeline.poll(feed, await store.feed_state(feed.name, feed.url))
+            alerts.append(result.alerts)
+    finally:
+        await http.aclose()
+    assert alerts == [0, 1]

@@ -55,15 +55,16 @@ async def test_feed_state_round_trips_and_resets_when_the_url_changes(store: Sql
     assert fresh.url == "https://b.example/rss"
 
 
-async def test_unseen_by_guid_in_feed_and_by_url_anywhere(store: SqliteStore) -> None:
+async def test_unseen_by_guid_or_link_within_the_feed(store: SqliteStore) -> None:
     await store.mark_seen("desk", [entry(1)], NOW)
+    # Seen: the same GUID, or a re-published entry (new GUID, same link); listed twice: once.
     candidates = [entry(1), entry(2), replace(entry(3), url="https://example.org/1"), entry(2)]
     fresh = await store.unseen("desk", candidates)
     assert [e.guid for e in fresh] == ["g2"]
-    # Another feed may use the same guid for a different story...
+    # Another feed may use the same GUID for a different story, and may carry the
+    # same link under its own rules (record_story then alerts only whom it owes).
     assert [e.guid for e in await store.unseen("wire", [entry(1, url="")])] == ["g1"]
-    # ...but not the same link.
-    assert await store.unseen("wire", [entry(9, url="https://example.org/1")]) == []
+    assert [e.guid for e in await store.unseen("wire", [entry(9, url=entry(1).url)])] == ["g9"]
 
 
 async def test_story_and_outbox_rows_are_written_together(store: SqliteStore) -> None:
@@ -128,10 +129,48 @@ async def test_an_unwritable_state_dir_is_a_store_error(tmp_path: Path) -> None:
         await SqliteStore.open(blocker / "monitor.sqlite3")
 
 
-async def test_the_same_link_from_another_feed_is_not_recorded_twice(store: SqliteStore) -> None:
-    assert await store.record_story("desk", entry(1), alert(), ["slack"]) is not None
-    assert await store.record_story("wire", entry(2, url=entry(1).url), alert(), ["slack"]) is None
-    assert len(await store.due_deliveries(NOW, ["slack"], 10)) == 1
+async def test_the_same_link_from_another_feed_alerts_each_notifier_once(
+    store: SqliteStore,
+) -> None:
+    first = await store.record_story("desk", entry(1), alert(), ["slack"])
+    assert first is not None
+    assert first.notified == ("slack",)
+    # Another feed, whose rules route the story to email as well: email only.
+    second = await store.record_story(
+        "wire", entry(2, url=entry(1).url), alert(), ["slack", "email"]
+    )
+    assert second is not None
+    assert second.notified == ("email",)
+    assert second.first_copy == first.story_id
+    # A third carrier owes nobody anything.
+    third = await store.record_story(
+        "blog", entry(3, url=entry(1).url), alert(), ["email", "slack"]
+    )
+    assert third is not None
+    assert third.notified == ()
+    due = await store.due_deliveries(NOW, ["slack", "email"], 10)
+    assert sorted(d.notifier for d in due) == ["email", "slack"]
+
+
+async def test_a_story_first_seen_without_a_match_still_alerts_from_another_feed(
+    store: SqliteStore,
+) -> None:
+    await store.record_story("wire", entry(1), None, [])
+    later = await store.record_story("desk", entry(2, url=entry(1).url), alert(), ["slack"])
+    assert later is not None
+    assert later.notified == ("slack",)
+
+
+async def test_counts_shown_by_monitor_feeds_survive_the_poll_saving_its_state(
+    store: SqliteStore,
+) -> None:
+    state = await store.feed_state("desk", "https://a.example/rss")
+    await store.mark_seen("desk", [entry(1)], NOW)
+    await store.record_story("desk", entry(2), alert(), ["slack"])
+    await store.save_feed_state(replace(state, last_status="ok"))
+    (saved,) = await store.all_feed_states()
+    assert saved.stories_seen == 2
+    assert saved.last_alert_at == NOW
 
 
 async def test_a_syndicated_copy_is_recorded_but_not_alerted(store: SqliteStore) -> None:
@@ -146,8 +185,9 @@ async def test_a_syndicated_copy_is_recorded_but_not_alerted(store: SqliteStore)
     assert first is not None
     second = await store.record_story("wire", entry(2), alert(), ["slack"], sketch=copy)
     assert second is not None
-    assert second.duplicate_of == first.story_id
+    assert second.first_copy == first.story_id
+    assert second.notified == ()
     third = await store.record_story("wire", entry(3), alert(), ["slack"], sketch=other)
     assert third is not None
-    assert third.duplicate_of is None
+    assert third.first_copy is None
     assert len(await store.due_deliveries(NOW, ["slack"], 10)) == 2

@@ -1,0 +1,201 @@
+"""Feeds' poll state and the stories seen, with the alerts each story owes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from monitor.dedup import Sketch, same_story
+from monitor.model import Alert, Entry, FeedState
+from monitor.store.codec import alert_fields, encode_message, from_sql, to_sql
+from monitor.store.connection import Connection, marks
+
+# How far back a syndicated copy of an alerted story is recognised.
+DEDUP_WINDOW = timedelta(days=3)
+
+# What a poll writes; the counts shown beside them are derived from `stories`.
+_POLL_COLUMNS = (
+    "name", "url", "configured_url", "etag", "last_modified", "first_polled_at",
+    "last_poll_at", "last_status", "consecutive_errors", "next_poll_at", "gone",
+)  # fmt: skip
+_FEED_SELECT = (
+    f"SELECT {', '.join(_POLL_COLUMNS)},"
+    " (SELECT COUNT(*) FROM stories WHERE stories.feed = feeds.name),"
+    " (SELECT MAX(found_at) FROM stories WHERE stories.feed = feeds.name AND alerted = 1)"
+    " FROM feeds"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A story just stored, and which notifiers it now owes an alert."""
+
+    story_id: int
+    notified: tuple[str, ...] = ()
+    # The first copy of this story (same link from another feed, or near-identical
+    # text): notifiers it alerted already are not alerted again.
+    first_copy: int | None = None
+
+
+class Stories(Connection):
+    async def feed_state(self, name: str, configured_url: str) -> FeedState:
+        """The stored state of a feed; a fresh one if the feed is new or its URL
+        was changed in the config (then its validators and redirects are stale)."""
+        rows = await self._fetchall(f"{_FEED_SELECT} WHERE name = ?", (name,))
+        fresh = FeedState(name=name, url=configured_url, configured_url=configured_url)
+        if not rows:
+            return fresh
+        state = _feed_state(rows[0])
+        if state.configured_url != configured_url:
+            return fresh
+        return state
+
+    async def all_feed_states(self) -> list[FeedState]:
+        return [_feed_state(r) for r in await self._fetchall(f"{_FEED_SELECT} ORDER BY name")]
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        values = asdict(state)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _POLL_COLUMNS[1:])
+        async with self._transaction() as db:
+            await db.execute(
+                f"INSERT INTO feeds ({', '.join(_POLL_COLUMNS)})"
+                f" VALUES ({marks(_POLL_COLUMNS)}) ON CONFLICT (name) DO UPDATE SET {updates}",
+                [to_sql(values[c]) for c in _POLL_COLUMNS],
+            )
+
+    async def unseen(self, feed: str, entries: Sequence[Entry]) -> list[Entry]:
+        """Entries of ``feed`` it has not carried before, by GUID or by link.
+
+        A link already seen in *another* feed is still new here: this feed's
+        rules and notifiers may differ, and ``record_story`` alerts only the
+        notifiers that have not had it.
+        """
+        if not entries:
+            return []
+        urls = [e.url for e in entries if e.url]
+        rows = await self._fetchall(
+            f"SELECT guid, url FROM stories WHERE feed = ? AND (guid IN ({marks(entries)})"
+            f" OR url IN ({marks(urls)}))",
+            [feed, *(e.guid for e in entries), *urls],
+        )
+        seen = {row[0] for row in rows} | {row[1] for row in rows if row[1]}
+        fresh: list[Entry] = []
+        for entry in entries:
+            if entry.guid in seen or (entry.url and entry.url in seen):
+                continue
+            # A feed may list the same story twice: keep the first.
+            seen.add(entry.guid)
+            if entry.url:
+                seen.add(entry.url)
+            fresh.append(entry)
+        return fresh
+
+    async def mark_seen(self, feed: str, entries: Sequence[Entry], now: datetime) -> None:
+        """Remember entries without alerting (a new feed's backlog beyond lookback)."""
+        async with self._transaction() as db:
+            await db.executemany(
+                "INSERT OR IGNORE INTO stories (feed, guid, url, title, found_at, published_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (feed, e.guid, e.url, e.title, to_sql(now), to_sql(e.published_at))
+                    for e in entries
+                ],
+            )
+
+    async def record_story(
+        self,
+        feed: str,
+        entry: Entry,
+        alert: Alert | None,
+        notifiers: Sequence[str],
+        *,
+        sketch: Sketch | None = None,
+    ) -> Recorded | None:
+        """Store a story seen in ``feed`` and, in the same transaction, an outbox row
+        for each of ``notifiers`` that has not had this story yet.
+
+        The story's first copy is found here, under the write lock, so two feeds
+        carrying one story at the same moment cannot both alert a notifier: by its
+        link, else by near-identical text (``sketch``) within ``DEDUP_WINDOW``.
+        Returns None if this feed recorded this GUID before. ``alert.story_id`` is
+        filled in here.
+        """
+        found_at = alert.found_at if alert else datetime.now(UTC)
+        async with self._transaction() as db:
+            first = await _first_copy(db, entry.url, sketch, found_at - DEDUP_WINDOW)
+            had = await _notifiers_alerted(db, first) if first is not None else set()
+            owed = tuple(n for n in notifiers if n not in had) if alert else ()
+            keep_sketch = alert is not None and first is None and sketch is not None
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO stories (feed, guid, url, title, found_at, published_at,"
+                " alerted, sketch, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    feed, entry.guid, entry.url, entry.title, to_sql(found_at),
+                    to_sql(entry.published_at), int(bool(owed)),
+                    json.dumps(sketch) if keep_sketch else None, first,
+                ),
+            )  # fmt: skip
+            if cur.rowcount == 0:
+                return None
+            story_id = cur.lastrowid
+            assert story_id is not None  # an INSERT that inserted a row has one
+            if alert is not None and owed:
+                await _owe(db, Alert(**{**alert_fields(alert), "story_id": story_id}), owed)
+            return Recorded(story_id, notified=owed, first_copy=first)
+
+
+async def _first_copy(
+    db: aiosqlite.Connection, url: str | None, sketch: Sketch | None, since: datetime
+) -> int | None:
+    if url:
+        async with db.execute(
+            "SELECT COALESCE(duplicate_of, id) FROM stories WHERE url = ? ORDER BY id LIMIT 1",
+            (url,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is not None:
+            return int(row[0])
+    if sketch is None:
+        return None
+    # Only first copies that alerted keep a sketch: a few a day, so a scan is cheap.
+    async with db.execute(
+        "SELECT id, sketch FROM stories WHERE sketch IS NOT NULL AND found_at >= ?",
+        (to_sql(since),),
+    ) as cur:
+        async for story_id, stored in cur:
+            if same_story(sketch, tuple(json.loads(stored))):
+                return int(story_id)
+    return None
+
+
+async def _notifiers_alerted(db: aiosqlite.Connection, first: int) -> set[str]:
+    async with db.execute(
+        "SELECT DISTINCT notifier FROM outbox WHERE story_id IN"
+        " (SELECT id FROM stories WHERE id = ? OR duplicate_of = ?)",
+        (first, first),
+    ) as cur:
+        return {row[0] async for row in cur}
+
+
+async def _owe(db: aiosqlite.Connection, alert: Alert, notifiers: Sequence[str]) -> None:
+    at = to_sql(alert.found_at)
+    payload = encode_message(alert)
+    await db.executemany(
+        "INSERT OR IGNORE INTO outbox (story_id, notifier, message, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(alert.story_id, n, payload, at, at) for n in notifiers],
+    )
+
+
+def _feed_state(row: aiosqlite.Row) -> FeedState:
+    values = dict(zip(_POLL_COLUMNS, row, strict=False))
+    for name in ("first_polled_at", "last_poll_at", "next_poll_at"):
+        values[name] = from_sql(values[name])
+    values["gone"] = bool(values["gone"])
+    return FeedState(
+        **values, stories_seen=row[len(_POLL_COLUMNS)], last_alert_at=from_sql(row[-1])
+    )
