@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import signal
-import time
 from contextlib import suppress
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from monitor.config import Config, FeedConfig
+from monitor.clock import utcnow
+from monitor.config import Config
 from monitor.config import load as load_config
 from monitor.delivery import Dispatcher
 from monitor.errors import ConfigError, StoreError
@@ -35,12 +31,11 @@ from monitor.health import (
     parse_listen,
 )
 from monitor.http import HttpClient
-from monitor.metrics import Metrics, PollOutcome
-from monitor.model import FeedState, Notice
-from monitor.notices import feed_notice
-from monitor.pipeline import Pipeline, PollResult
-from monitor.runtime import Runtime, build_http, feed_changes
-from monitor.schedule import first_poll_at, next_poll_at, resume_poll_at
+from monitor.metrics import Metrics
+from monitor.model import Notice
+from monitor.pipeline import Pipeline
+from monitor.polling import Poller
+from monitor.runtime import Runtime, build_http
 from monitor.store import SqliteStore
 from monitor.systemd import SystemdNotifier
 from monitor.watch import watch_config
@@ -53,13 +48,8 @@ STORE_FILE = "monitor.sqlite3"
 STOP_GRACE = timedelta(seconds=10)
 # `run --once` waits this long for retries (a 429's Retry-After, say) before exiting.
 ONCE_PATIENCE = timedelta(seconds=60)
-POLITE_INTERVAL = timedelta(minutes=1)
 HEARTBEAT = timedelta(seconds=30)
 HEARTBEAT_JOB = "heartbeat"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Daemon:
@@ -68,11 +58,7 @@ class Daemon:
         self.systemd = systemd or SystemdNotifier.from_environ()
         self.metrics = Metrics()
         self._stop = asyncio.Event()
-        self._rng = random.Random()  # noqa: S311 - jitter, not secrets
-        self._polls: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[Any]] = set()
-        self._feeds = {feed.name: feed for feed in config.feeds}
-        self._failing: set[str] = set()
         self._backlog = 0
         self._reload_lock = asyncio.Lock()
         self._refused: str | None = None  # the last config refused, so admin hears of it once
@@ -112,8 +98,17 @@ class Daemon:
             on_alert=self.dispatcher.wake,
             metrics=self.metrics,
         )
+        self.poller = Poller(
+            config.feeds,
+            store=self.store,
+            pipeline=self.pipeline,
+            metrics=self.metrics,
+            admin=lambda: self.config.defaults.admin,
+            on_notice=self._on_notice,
+            on_tick=self._on_tick,
+        )
         self.metrics.configure(
-            feeds=list(self._feeds),
+            feeds=[f.name for f in config.feeds],
             rules=[r.name for r in config.rules],
             notifiers=list(config.notifiers),
         )
@@ -166,19 +161,10 @@ class Daemon:
             },
         )
         for feed in config.feeds:
-            self._warn_if_impolite(feed)
-
-    @staticmethod
-    def _warn_if_impolite(feed: FeedConfig) -> None:
-        if feed.interval < POLITE_INTERVAL:
-            log.warning(
-                "polling more often than once a minute; fine for your own servers,"
-                " impolite to others",
-                extra={"feed": feed.name, "interval": f"{feed.interval.total_seconds():g}s"},
-            )
+            Poller.warn_if_impolite(feed)
 
     async def _run_once(self) -> None:
-        polls = asyncio.gather(*(self._poll(feed) for feed in self._feeds.values()))
+        polls = asyncio.gather(*(self.poller.poll_once(f) for f in self.poller.feeds.values()))
         if not await self._unless_stopped(polls):
             return
         drain = asyncio.ensure_future(self.dispatcher.drain(ONCE_PATIENCE))
@@ -190,17 +176,17 @@ class Daemon:
                 )
 
     async def _run_forever(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
-        for feed in self._feeds.values():
-            await self._schedule_first(feed)
-        self._scheduler.add_job(
+        scheduler = self.poller.scheduler
+        for feed in self.poller.feeds.values():
+            await self.poller.schedule_first(feed)
+        scheduler.add_job(
             self._beat,
             "interval",
             seconds=self._heartbeat.total_seconds(),
             id=HEARTBEAT_JOB,
             next_run_time=utcnow(),
         )
-        self._scheduler.start()
+        scheduler.start()
         self._probe.start()
         server = await self._start_health_server()
         dispatching = asyncio.create_task(self.dispatcher.run(self._stop))
@@ -212,13 +198,15 @@ class Daemon:
                 )
             )
         self.systemd.ready(self.status())
-        log.info("ready", extra={"feeds": len(self._feeds)})
+        log.info("ready", extra={"feeds": len(self.poller.feeds)})
         await self._stop.wait()
-        self._scheduler.shutdown(wait=False)
+        self.poller.stopping = True
+        scheduler.shutdown(wait=False)
         # A poll cut short has committed whole stories only; the rest is redone next time.
-        for task in [*self._polls, *self._background]:
+        running = [*self.poller.polls, *self._background]
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._polls, *self._background, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         await self._finish(dispatching, STOP_GRACE)
         for task in helpers:
             task.cancel()
@@ -254,21 +242,28 @@ class Daemon:
             loop_lag=self._probe.lag,
             started_at=self._started_at,
             limits=self._limits,
-            feeds_failing=len(self._failing),
+            feeds_failing=len(self.poller.failing),
             outbox_backlog=self._backlog,
         )
 
     def status(self) -> str:
         """One line for ``systemctl status``: "watching 12 feeds, 5 rules, 1 failing"."""
         parts = [
-            f"watching {_count(len(self._feeds), 'feed')}",
+            f"watching {_count(len(self.poller.feeds), 'feed')}",
             _count(len(self.config.rules), "rule"),
         ]
-        if self._failing:
-            parts.append(f"{len(self._failing)} failing")
+        if self.poller.failing:
+            parts.append(f"{len(self.poller.failing)} failing")
         if self._backlog:
             parts.append(f"{_count(self._backlog, 'alert')} queued")
         return ", ".join(parts)
+
+    def _on_tick(self) -> None:
+        self._tick_at = utcnow()
+
+    def _on_notice(self) -> None:
+        self.dispatcher.wake()
+        self.systemd.status(self.status())
 
     async def _beat(self) -> None:
         """The heartbeat: proves the scheduler runs jobs, and checks the store.
@@ -313,7 +308,8 @@ class Daemon:
         await self.reload("file changed")
 
     async def reload(self, trigger: str) -> None:
-        """Load the config file again; apply it if valid, else keep running the old one."""
+        """Load the config file again; apply it if valid, else keep running the old one.
+        Never raises: a reload that fails leaves the daemon running as it was."""
         source = self.config.source
         if source is None:
             return
@@ -323,8 +319,10 @@ class Daemon:
                 config = await asyncio.to_thread(load_config, source)
             except ConfigError as e:
                 await self._refuse(e)
+            except Exception:
+                log.exception("reload failed; still running the previous config")
             else:
-                await self._apply(config)
+                await self._apply_logged(config)
                 self._refused = None
                 log.info(
                     "config reloaded",
@@ -337,6 +335,14 @@ class Daemon:
                 )
             finally:
                 self.systemd.ready(self.status())
+
+    async def _apply_logged(self, config: Config) -> None:
+        try:
+            await self._apply(config)
+        except Exception:
+            # Half applied (the store failed mid-way, say): the next edit or SIGHUP
+            # applies it all again, idempotently.
+            log.exception("reload only partly applied; save the config again to retry")
 
     async def _refuse(self, error: ConfigError) -> None:
         if str(error) == self._refused:
@@ -373,140 +379,8 @@ class Daemon:
             rules=[r.name for r in config.rules],
             notifiers=list(config.notifiers),
         )
-        await self._apply_feeds(config)
+        await self.poller.apply(config.feeds)
         self.dispatcher.wake()
-
-    async def _apply_feeds(self, config: Config) -> None:
-        changes = feed_changes(self._feeds, config.feeds)
-        self._feeds = {feed.name: feed for feed in config.feeds}
-        for name in changes.removed:
-            with suppress(Exception):  # not scheduled (gone, or mid-poll): nothing to remove
-                self._scheduler.remove_job(name)
-            self._failing.discard(name)
-            log.info("feed removed", extra={"feed": name})
-        for feed in changes.added:
-            self._warn_if_impolite(feed)
-            await self._schedule_first(feed)
-            log.info("feed added", extra={"feed": feed.name})
-        now = utcnow()
-        for feed in changes.moved:
-            self._schedule(feed.name, first_poll_at(now, feed.interval, draw=self._rng.random()))
-        for feed in changes.retimed:
-            self._warn_if_impolite(feed)
-            job = self._scheduler.get_job(feed.name)
-            if job is not None and job.next_run_time > now + feed.interval:
-                self._schedule(feed.name, now + feed.interval)
-
-    # -- polling ------------------------------------------------------------
-
-    async def _schedule_first(self, feed: FeedConfig) -> None:
-        state = await self.store.feed_state(feed.name, feed.url)
-        if state.gone:
-            log.warning("feed is gone (HTTP 410); not polling it", extra={"feed": feed.name})
-            return
-        now = utcnow()
-        self._schedule(
-            feed.name,
-            resume_poll_at(now, feed.interval, state.next_poll_at, draw=self._rng.random()),
-        )
-
-    def _schedule(self, name: str, at: datetime) -> None:
-        self._scheduler.add_job(
-            self._poll_job,
-            "date",
-            run_date=at,
-            args=[name],
-            id=name,
-            name=f"poll {name}",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
-
-    async def _poll_job(self, name: str) -> None:
-        self._tick_at = utcnow()
-        feed = self._feeds.get(name)
-        if feed is None or self._stop.is_set():
-            return
-        task = asyncio.current_task()
-        assert task is not None  # APScheduler runs coroutine jobs as tasks
-        self._polls.add(task)
-        try:
-            at = await self._poll(feed)
-        except StoreError as e:
-            # The store will be back (a full disk, a lock held too long); the feed
-            # must not fall off the schedule meanwhile.
-            log.error("poll not recorded; will try again", extra={"feed": name, "error": str(e)})
-            at = next_poll_at(
-                utcnow(), feed.interval, consecutive_errors=1, draw=self._rng.random()
-            )
-        finally:
-            self._polls.discard(task)
-        # The feed may have been removed, or replaced, by a reload meanwhile.
-        if at is not None and not self._stop.is_set() and self._feeds.get(name) == feed:
-            self._schedule(name, at)
-
-    async def _poll(self, feed: FeedConfig) -> datetime | None:
-        """Poll once and store the outcome; return the next poll time (None: gone)."""
-        started = time.monotonic()
-        state = await self.store.feed_state(feed.name, feed.url)
-        try:
-            result = await self.pipeline.poll(feed, state)
-        except Exception as e:  # a bug or a store failure: log it, keep the feed scheduled
-            log.exception("poll failed unexpectedly", extra={"feed": feed.name})
-            result = PollResult(
-                replace(
-                    state,
-                    last_status=f"internal error: {e!r}",
-                    consecutive_errors=state.consecutive_errors + 1,
-                )
-            )
-        after = result.state
-        at = next_poll_at(
-            utcnow(),
-            feed.interval,
-            consecutive_errors=after.consecutive_errors,
-            retry_after=result.retry_after,
-            draw=self._rng.random(),
-        )
-        await self.store.save_feed_state(replace(after, next_poll_at=at))
-        await self._after_poll(feed, state, result, time.monotonic() - started)
-        self._log_poll(feed, result, at)
-        return None if after.gone else at
-
-    async def _after_poll(
-        self, feed: FeedConfig, before: FeedState, result: PollResult, seconds: float
-    ) -> None:
-        after = result.state
-        outcome: PollOutcome = "ok"
-        if after.consecutive_errors:
-            outcome = "error"
-            self._failing.add(feed.name)
-        else:
-            self._failing.discard(feed.name)
-            if after.last_status == "not modified":
-                outcome = "not_modified"
-        self.metrics.poll_finished(
-            feed.name, outcome, seconds, consecutive_errors=after.consecutive_errors
-        )
-        self.metrics.stories_new(feed.name, result.new)
-        notice = feed_notice(before, after, utcnow())
-        if notice is not None:
-            await self.store.enqueue_notice(notice, self.config.defaults.admin)
-            self.dispatcher.wake()
-            self.systemd.status(self.status())
-
-    def _log_poll(self, feed: FeedConfig, result: PollResult, at: datetime) -> None:
-        state = result.state
-        fields: dict[str, object] = {"feed": feed.name, "next_poll": at.strftime("%H:%M:%S")}
-        if state.consecutive_errors:
-            fields.update(error=state.last_status, errors_in_a_row=state.consecutive_errors)
-            if state.gone:
-                log.error("feed is gone (HTTP 410); polling stopped", extra=fields)
-            else:
-                log.warning("feed poll failed", extra=fields)
-            return
-        fields.update(status=state.last_status, new=result.new, alerts=result.alerts)
-        log.info("feed polled", extra=fields)
 
     # -- waiting --------------------------------------------------------------
 

@@ -11,6 +11,7 @@ window ends; one with a digest sends what gathered in one message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -71,10 +72,23 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set. Sends in flight when it is set are finished."""
+        """Deliver until ``stop`` is set. Sends in flight when it is set are finished.
+
+        A failing store (locked past its busy timeout, a full disk) pauses delivery
+        and is tried again with backoff; it never ends it.
+        """
+        failures = 0
         while not stop.is_set():
-            await self.deliver_due()
-            await self._sleep_until_due(stop)
+            try:
+                await self.deliver_due()
+                await self._sleep_until_due(stop)
+                failures = 0
+            except Exception:  # whatever it was, the alerts are still owed: keep going
+                failures += 1
+                pause = min(2.0**failures, IDLE_WAKE.total_seconds())
+                log.exception("delivery paused", extra={"retry_in": f"{pause:.0f}s"})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
 
     async def deliver_due(self) -> int:
         """Send every delivery due now; return how many messages were sent or tried."""
@@ -135,11 +149,9 @@ class Dispatcher:
 
     async def _digest(self, name: str, every: timedelta, due: Sequence[Delivery]) -> int:
         """Once the oldest owed alert has waited ``every``, send all owed alerts as one."""
-        pending = [
-            d
-            for d in await self.store.pending_deliveries(name, DIGEST_MAX)
-            if isinstance(d.message, Alert)
-        ]
+        pending = await self.store.pending_deliveries(name, DIGEST_MAX)
+        if not pending:
+            return 0
         oldest = min(d.created_at for d in pending)
         if oldest + every > self._clock():
             await self.store.postpone([d.id for d in due], oldest + every)

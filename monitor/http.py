@@ -234,20 +234,26 @@ class HttpClient:
             raise FetchError(f"refusing a link to the private or reserved address {host}")
 
 
+# A server may ask for any wait; past a day it is a mistake or hostile, and obeying
+# it would silence a feed (or a notifier) for years, or overflow the date.
+RETRY_AFTER_MAX = timedelta(days=1)
+
+
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After as seconds or an HTTP date, at most ``RETRY_AFTER_MAX``; None when
+    absent or unreadable."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return timedelta(seconds=int(value))
+        return min(timedelta(seconds=min(int(value), 10**9)), RETRY_AFTER_MAX)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
+    return min(max(when - now, timedelta(0)), RETRY_AFTER_MAX)
 
 
 def _host(url: str) -> str:

@@ -55,7 +55,10 @@ async def watch_config(
             if now is None or now == last:
                 continue
             last = now
-            await on_change()
+            try:
+                await on_change()
+            except Exception:  # a reload that failed must not end the watching
+                log.exception("reload after an edit failed", extra={"config": str(path)})
     except (OSError, RuntimeError) as e:
         # No inotify (an exotic filesystem, exhausted watches): SIGHUP still works.
         log.warning(

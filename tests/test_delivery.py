@@ -3,7 +3,8 @@ quiet hours, digests and notices to the admin."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import pytest
 from servers import FakeSlack, FakeSmtp
 
 from monitor.delivery import Dispatcher, Pacing
-from monitor.model import Alert, Entry, Match, Notice
+from monitor.errors import StoreError
+from monitor.model import Alert, Delivery, Entry, Match, Notice
 from monitor.notify import Notifier
 from monitor.notify.email import EmailNotifier
 from monitor.notify.slack import SlackNotifier
@@ -186,3 +188,34 @@ async def test_a_dead_letter_is_reported_to_the_admin_through_another_channel(
     (received,) = fake_smtp.messages
     assert received.message["Subject"] == "[monitor] notice: alerts could not be delivered by slack"
     assert fake_slack.requests == 1  # the failing channel is not asked to report on itself
+
+
+class LockedOnce(SqliteStore):
+    """The real store, whose first look at the outbox fails as a locked database would."""
+
+    failed = False
+
+    async def due_deliveries(
+        self, now: datetime, notifiers: Iterable[str], limit: int
+    ) -> list[Delivery]:
+        if not self.failed:
+            self.failed = True
+            raise StoreError("store read failed: database is locked")
+        return await super().due_deliveries(now, notifiers, limit)
+
+
+async def test_a_store_failure_pauses_delivery_but_never_ends_it(
+    tmp_path: Path, fake_slack: FakeSlack, session: aiohttp.ClientSession
+) -> None:
+    store = await LockedOnce.open(tmp_path / "monitor.sqlite3")
+    try:
+        await owe_alert(store)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher(store, fake_slack, session).run(stop))
+        await fake_slack.wait_for(1, timeout=10)
+        stop.set()
+        await asyncio.wait_for(running, 10)
+    finally:
+        await store.aclose()
+    assert store.failed
+    assert len(fake_slack.received) == 1

@@ -5,7 +5,14 @@ import pytest
 from feedsite import FeedSite, Story
 
 from monitor.errors import FetchError
-from monitor.http import AddressPolicy, Fetched, HttpClient, NotModified, parse_retry_after
+from monitor.http import (
+    RETRY_AFTER_MAX,
+    AddressPolicy,
+    Fetched,
+    HttpClient,
+    NotModified,
+    parse_retry_after,
+)
 
 LOOPBACK = AddressPolicy.from_allowed(["127.0.0.1"])
 
@@ -94,3 +101,10 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == timedelta(0)
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_a_hostile_retry_after_is_capped_at_a_day() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("999999999999", now) == RETRY_AFTER_MAX
+    assert parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", now) == RETRY_AFTER_MAX
+    assert timedelta(days=1) == RETRY_AFTER_MAX
