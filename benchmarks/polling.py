@@ -109,6 +109,7 @@ class CorpusSite:
 
 async def pipeline_poll(site: CorpusSite, workers: Workers, state_dir: Path) -> tuple[float, int]:
     config = parse(
+        "http:\n  allow_private: [127.0.0.1]\n"
         f"feeds:\n  - url: {site.url}/feed.xml\n    name: bench\n"
         "rules:\n  - name: government\n    any: [government, minister]\n",
         base_dir=state_dir,

@@ -1,11 +1,13 @@
 """The one HTTP client: connection limits, conditional GET, size caps, and the
 address guard for links taken from feed content.
 
-Feed URLs come from the user's config and may point anywhere. Story links come
-from feeds, that is from strangers: they may not reach loopback, private,
-link-local or multicast addresses unless the host is allowed, a check made
-after DNS resolution (a resolver that filters addresses, so the checked address
-is the one connected to) and again on every redirect.
+Feed URLs and webhooks come from the user's config and may point anywhere,
+loopback included (an RSS bridge on 127.0.0.1, a test server). Story links come
+from feeds, that is from strangers: they go through a separate connection pool
+whose resolver drops loopback, private, link-local, reserved and multicast
+addresses (IPv4 addresses embedded in IPv6 included) unless ``http.allow_private``
+allows them, so the checked address is the one connected to; IP literals, which
+skip the resolver, are checked on every hop of a redirect.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,24 @@ class AddressPolicy:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if any(ip in net for net in self.networks):
             return True
-        return ip.is_global and not ip.is_multicast
+        return all(a.is_global and not a.is_multicast for a in _addresses_within(ip))
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _addresses_within(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[IPAddress]:
+    """``ip`` and any IPv4 address it carries (mapped, 6to4, NAT64), which is
+    where a packet to it may really go."""
+    found: list[IPAddress] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            found.append(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            found.append(ip.sixtofour)
+        if ip in _NAT64:
+            found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
 
 
 class GuardedResolver(AbstractResolver):
@@ -102,7 +122,11 @@ class GuardedResolver(AbstractResolver):
 
 
 class HttpClient:
-    """One aiohttp session for feeds and pages; call ``aclose`` when done."""
+    """Two aiohttp sessions: one for what the user configured (feeds, webhooks), one,
+    address-guarded, for links from feeds. Call ``aclose`` when done.
+
+    Each has ``concurrency`` connections in all and ``per_host`` per host.
+    """
 
     def __init__(
         self,
@@ -116,17 +140,22 @@ class HttpClient:
     ) -> None:
         self.max_body = max_body
         self._resolver = GuardedResolver(policy or AddressPolicy())
-        connector = aiohttp.TCPConnector(
-            limit=concurrency, limit_per_host=per_host, resolver=self._resolver
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=timeout.total_seconds()),
-            headers={"User-Agent": user_agent},
-        )
+
+        def session(resolver: AbstractResolver | None) -> aiohttp.ClientSession:
+            return aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=concurrency, limit_per_host=per_host, resolver=resolver
+                ),
+                timeout=aiohttp.ClientTimeout(total=timeout.total_seconds()),
+                headers={"User-Agent": user_agent},
+            )
+
+        self._session = session(None)
+        self._links = session(self._resolver)
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """The session for destinations the user configured (webhooks)."""
         return self._session
 
     @property
@@ -139,6 +168,7 @@ class HttpClient:
 
     async def aclose(self) -> None:
         await self._session.close()
+        await self._links.close()
 
     async def fetch_feed(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -162,11 +192,12 @@ class HttpClient:
         self, url: str, headers: dict[str, str], *, guard: bool
     ) -> Fetched | NotModified:
         moved_to: str | None = None
+        session = self._links if guard else self._session
         for hop in range(MAX_REDIRECTS + 1):
             if guard:
                 self._check_literal_address(url)
             try:
-                async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
+                async with session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in _REDIRECTS and "Location" in resp.headers:
                         target = urljoin(url, resp.headers["Location"])
                         if hop == 0 and resp.status in _PERMANENT_REDIRECTS:
@@ -257,7 +288,25 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).netloc or url[:80]
+    """Host and port of ``url`` for messages: never the ``user:password@`` part."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "an invalid URL"
+    if not host:
+        return "an invalid URL"
+    return f"{host}:{port}" if port else host
+
+
+def redact(url: str) -> str:
+    """``url`` without credentials or query, for logs and notices: a feed URL may
+    carry a token (``?key=...``) or ``user:password@``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an invalid URL"
+    return f"{parts.scheme}://{_host(url)}{parts.path}"
 
 
 def _describe(error: BaseException) -> str:

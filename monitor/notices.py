@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.http import redact
 from monitor.model import FeedState, Notice
 
 FAILURES_BEFORE_NOTICE = 5
 
 
 def feed_notice(before: FeedState, after: FeedState, now: datetime) -> Notice | None:
-    name, url = after.name, after.url
+    name, url = after.name, redact(after.url)
     if after.gone and not before.gone:
         return Notice(
             subject=f"feed {name} is gone",

@@ -23,7 +23,7 @@ from monitor.dedup import sketch
 from monitor.errors import ExtractError, FeedError, FetchError
 from monitor.extract import extract_article
 from monitor.feeds import parse_feed
-from monitor.http import Fetched, HttpClient, NotModified
+from monitor.http import Fetched, HttpClient, NotModified, redact
 from monitor.metrics import Metrics
 from monitor.model import Alert, Entry, FeedState, ParsedFeed, Story, TextSource
 from monitor.rules import RuleSet
@@ -101,7 +101,9 @@ class Pipeline:
             return PollResult(_failed(state, str(e)))
         state = _succeeded(state, "ok", fetched)
         if fetched.moved_to:
-            log.warning("feed moved permanently", extra={"feed": feed.name, "to": fetched.moved_to})
+            log.warning(
+                "feed moved permanently", extra={"feed": feed.name, "to": redact(fetched.moved_to)}
+            )
             state = replace(state, url=fetched.moved_to)
         new, alerts = await self._process(feed, state, parsed.entries, now)
         if state.first_polled_at is None:

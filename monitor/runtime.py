@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from monitor.config import Config, EmailNotifierConfig, FeedConfig, SlackNotifierConfig
+from monitor.config import Config, EmailNotifierConfig, FeedConfig
 from monitor.delivery import Dispatcher, Pacing
 from monitor.http import AddressPolicy, HttpClient
 from monitor.notify import Notifier
@@ -61,13 +60,10 @@ def pacing_for(config: Config) -> dict[str, Pacing]:
 
 
 def address_policy(config: Config) -> AddressPolicy:
-    """Hosts the user configured (feeds, webhooks) may be anywhere, loopback included;
-    links found inside feeds may reach private addresses only if allowed."""
-    trusted = [urlsplit(feed.url).hostname or "" for feed in config.feeds]
-    for notifier in config.notifiers.values():
-        if isinstance(notifier, SlackNotifierConfig):
-            trusted.append(urlsplit(notifier.webhook.get_secret_value()).hostname or "")
-    return AddressPolicy.from_allowed([*config.http.allow_private, *filter(None, trusted)])
+    """Where links found inside feeds may go beyond the public internet: only what
+    ``http.allow_private`` allows. (Feeds and webhooks the user configured are
+    fetched without this guard.)"""
+    return AddressPolicy.from_allowed(config.http.allow_private)
 
 
 def build_http(config: Config) -> HttpClient:

@@ -39,6 +39,8 @@ def write_config(path: Path, site: FeedSite, slack: FakeSlack, smtp: FakeSmtp) -
     path.write_text(
         f"""
 state_dir: {path.parent / "state"}
+http:
+  allow_private: [127.0.0.1]   # the test site's story pages live on loopback
 defaults:
   interval: 1s
   notify: [desk-slack, desk-email]

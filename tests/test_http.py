@@ -12,6 +12,7 @@ from monitor.http import (
     HttpClient,
     NotModified,
     parse_retry_after,
+    redact,
 )
 
 LOOPBACK = AddressPolicy.from_allowed(["127.0.0.1"])
@@ -108,3 +109,35 @@ def test_a_hostile_retry_after_is_capped_at_a_day() -> None:
     assert parse_retry_after("999999999999", now) == RETRY_AFTER_MAX
     assert parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", now) == RETRY_AFTER_MAX
     assert timedelta(days=1) == RETRY_AFTER_MAX
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "169.254.169.254",  # cloud metadata
+        "::1",
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "2002:7f00:1::1",  # 6to4 around 127.0.0.1
+        "64:ff9b::a01:203",  # NAT64 around 10.1.2.3
+        "ff02::1",
+    ],
+)
+def test_addresses_a_feed_link_may_not_reach(address: str) -> None:
+    assert not AddressPolicy().allows("example.org", address)
+
+
+def test_public_addresses_and_allowed_ones_pass() -> None:
+    assert AddressPolicy().allows("example.org", "93.184.216.34")
+    allowed = AddressPolicy.from_allowed(["10.0.0.0/8", "intranet.local"])
+    assert allowed.allows("news.example", "10.1.2.3")
+    assert allowed.allows("intranet.local", "192.168.1.1")
+
+
+async def test_credentials_in_a_feed_url_never_reach_an_error(client: HttpClient) -> None:
+    with pytest.raises(FetchError) as caught:
+        await client.fetch_feed("http://alice:s3cret@127.0.0.1:9/feed.xml?token=t0ken")
+    assert "s3cret" not in str(caught.value)
+    assert "127.0.0.1:9" in str(caught.value)
+    assert redact("https://alice:s3cret@example.org/rss?token=t0ken") == "https://example.org/rss"

@@ -46,6 +46,8 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 def config_for(site: FeedSite, extra_feed: str = "") -> Config:
     return parse(
         f"""
+http:
+  allow_private: [127.0.0.1]
 feeds:
   - url: {site.feed_url}
     name: desk
@@ -161,6 +163,7 @@ async def test_a_wire_story_syndicated_by_two_outlets_alerts_once(
     site.add(Story("kazan-talks", "Talks in Kazan", body))
     other.add(Story("kazan-talks-resume", "Kazan talks resume, officials say", body))
     config = parse(
+        "http:\n  allow_private: [127.0.0.1]\n"
         f"feeds:\n  - url: {site.feed_url}\n    name: desk\n"
         f"  - url: {other.feed_url}\n    name: wire\n"
         "rules:\n  - name: kazan\n    any: [Kazan]\n"
@@ -186,6 +189,7 @@ async def test_a_story_first_seen_by_a_feed_outside_the_rules_scope_still_alerts
 ) -> None:
     site.add(Story("scoped", "Kazan summit", ["Kazan hosts a summit of regional leaders."]))
     config = parse(
+        "http:\n  allow_private: [127.0.0.1]\n"
         f"feeds:\n  - url: {site.feed_url}?copy=1\n    name: wire\n"
         f"  - url: {site.feed_url}\n    name: desk\n"
         "rules:\n  - name: kazan\n    any: [Kazan]\n    feeds: [desk]\n"

@@ -36,6 +36,8 @@ def simple_config(path: Path, site: FeedSite, extra: str = "") -> Path:
     path.write_text(
         f"""
 state_dir: {path.parent / "state"}
+http:
+  allow_private: [127.0.0.1]
 defaults:
   interval: 1s
 feeds:
@@ -128,6 +130,7 @@ async def _edit_config_scenario(
         replace_file(
             config,
             f"state_dir: {tmp_path / 'state'}\n"
+            "http:\n  allow_private: [127.0.0.1]\n"
             "defaults:\n  interval: 1s\n  notify: [slack]\n  admin: [slack]\n"
             f"feeds:\n{feed_lines}"
             f"rules:\n{rules}"
