@@ -50,6 +50,8 @@ STOP_GRACE = timedelta(seconds=10)
 ONCE_PATIENCE = timedelta(seconds=60)
 HEARTBEAT = timedelta(seconds=30)
 HEARTBEAT_JOB = "heartbeat"
+# A poll's requests end within their timeout; the longest allowed is well below this.
+RETIRE_AFTER = timedelta(minutes=5)
 
 
 class Daemon:
@@ -75,7 +77,6 @@ class Daemon:
         self._probe = LoopLagProbe(
             on_sample=lambda lag: self.metrics.set_loop_lag(lag.total_seconds())
         )
-        self._retired_http: list[HttpClient] = []
 
     def stop(self) -> None:
         self._stop.set()
@@ -121,8 +122,6 @@ class Daemon:
                 await self._run_forever()
         finally:
             await self.runtime.aclose()
-            for http in self._retired_http:
-                await http.aclose()
             self.workers.shutdown()
             await self.store.aclose()
             log.info("stopped")
@@ -344,6 +343,15 @@ class Daemon:
             # applies it all again, idempotently.
             log.exception("reload only partly applied; save the config again to retry")
 
+    @staticmethod
+    async def _retire(http: HttpClient) -> None:
+        """Close an HTTP client replaced by a reload once the polls using it are done
+        (they end within the request timeout), or at stop."""
+        try:
+            await asyncio.sleep(RETIRE_AFTER.total_seconds())
+        finally:
+            await http.aclose()
+
     async def _refuse(self, error: ConfigError) -> None:
         if str(error) == self._refused:
             return  # the same broken file seen again: said already
@@ -367,8 +375,7 @@ class Daemon:
             log.warning("state_dir changes take effect at the next restart")
         runtime = self.runtime.rebuild(config)
         if runtime.http is not self.runtime.http:
-            # Polls in flight still use the old client; close it at stop.
-            self._retired_http.append(self.runtime.http)
+            self._spawn(self._retire, self.runtime.http)
         await self.runtime.aclose_notifiers()
         self.runtime = runtime
         runtime.apply_to(self.dispatcher)

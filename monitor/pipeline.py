@@ -224,6 +224,8 @@ class Pipeline:
             return await self.workers.run(fn, *args, **kwargs)
         except BrokenProcessPool as e:
             raise ExtractError("a worker process died on this input") from e
+        except TimeoutError as e:
+            raise ExtractError(f"gave up after {self.workers.timeout:.0f}s on this input") from e
 
 
 def _succeeded(state: FeedState, status: str, fetched: Fetched | NotModified) -> FeedState:

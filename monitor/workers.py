@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 ORPHAN_CHECK_SECONDS = 1.0
+# Parsing a feed or extracting a page takes milliseconds to a second or two;
+# anything past this is a pathological input, not a slow one.
+TIMEOUT_SECONDS = 60.0
 
 
 def _exit_with_daemon(daemon_pid: int) -> None:
@@ -41,8 +44,9 @@ def _exit_with_daemon(daemon_pid: int) -> None:
 
 
 class Workers:
-    def __init__(self, max_workers: int | None = None) -> None:
+    def __init__(self, max_workers: int | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
         self._max_workers = max_workers or max(1, min(os.cpu_count() or 1, 4))
+        self.timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -59,14 +63,35 @@ class Workers:
         return self._pool
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` in a worker process. Raises ``TimeoutError`` if it
+        takes longer than ``self.timeout`` seconds (the worker is then killed), and
+        ``BrokenProcessPool`` if a worker died; either way the next call gets a
+        fresh pool."""
         loop = asyncio.get_running_loop()
+        pool = self._executor()
         call = functools.partial(fn, *args, **kwargs)
         try:
-            return await loop.run_in_executor(self._executor(), call)
-        except BrokenProcessPool:
-            # One crashed worker must not end all later work: start afresh.
-            self.shutdown()
+            return await asyncio.wait_for(loop.run_in_executor(pool, call), self.timeout)
+        except TimeoutError:
+            # A worker stuck on one input (a pathological page) would hold its
+            # slot forever; a process, unlike a thread, can be stopped.
+            self._discard(pool, kill=True)
             raise
+        except BrokenProcessPool:
+            self._discard(pool)
+            raise
+
+    def _discard(self, pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        if self._pool is pool:  # not a newer pool another task started meanwhile
+            self._pool = None
+        if kill:
+            # ProcessPoolExecutor offers no public way to stop a busy worker
+            # before Python 3.14 (terminate_workers); its process table is it.
+            for process in list(pool._processes.values()):
+                process.kill()
+        # Not cancel_futures: other callers' calls on this pool then fail with
+        # BrokenProcessPool, which they handle, instead of a CancelledError.
+        pool.shutdown(wait=False)
 
     def shutdown(self) -> None:
         if self._pool is not None:

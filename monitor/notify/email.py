@@ -116,10 +116,12 @@ class EmailNotifier:
         if refused:
             # Some recipients have the mail: a retry would send it to them again.
             log.warning(
-                "event=email_recipients_refused notifier=%s message=%s refused=%s",
-                self._name,
-                key,
-                ",".join(sorted(refused)),
+                "some recipients refused the mail; the others have it",
+                extra={
+                    "notifier": self._name,
+                    "message": key,
+                    "refused": ",".join(sorted(refused)),
+                },
             )
 
     @contextmanager
