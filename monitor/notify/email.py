@@ -119,7 +119,7 @@ class EmailNotifier:
                 "some recipients refused the mail; the others have it",
                 extra={
                     "notifier": self._name,
-                    "message": key,
+                    "mail": key,
                     "refused": ",".join(sorted(refused)),
                 },
             )
