@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from corpus import SEED_HTML, need_corpus
+
+from monitor.daemon import STORE_FILE
+from monitor.model import Alert, Entry, Match
+from monitor.store import SqliteStore
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -138,3 +144,34 @@ def test_feeds_and_alerts_read_the_store_even_without_the_services_secrets(
     alerts = monitor("alerts", "-c", str(config))
     assert alerts.returncode == 0, alerts.stderr
     assert "no alerts yet" in alerts.stdout
+
+
+async def test_alerts_lists_deliveries_and_retry_requeues_dead_letters(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: https://example.org/rss\n    name: desk\n")
+    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    now = datetime.now(UTC)
+    try:
+        for n, notifier in enumerate(["slack", "email"]):
+            entry = Entry(f"g{n}", f"https://example.org/{n}", f"Kazan story {n}", "", None)
+            match = Match("kazan", ("Kazan",), ("…in Kazan…",))
+            alert = Alert(0, "desk", entry.title, entry.url, now, None, (match,))
+            await store.record_story("desk", entry, alert, [notifier])
+        (dead,) = await store.due_deliveries(now, ["email"], 10)
+        await store.mark_failed([dead.id], "535 login refused", None)
+    finally:
+        await store.aclose()
+
+    listing = await asyncio.to_thread(monitor, "alerts", "-c", str(config))
+    assert listing.returncode == 0, listing.stderr
+    assert "kazan: Kazan story 0" in listing.stdout
+    assert "dead" in listing.stdout
+    failed = await asyncio.to_thread(monitor, "alerts", "--failed", "-c", str(config))
+    assert "Kazan story 0" not in failed.stdout
+    assert "535 login refused" in failed.stdout
+    retry = await asyncio.to_thread(monitor, "alerts", "retry", "-c", str(config))
+    assert retry.stdout.startswith("1 dead letter queued again")
+    feeds = await asyncio.to_thread(monitor, "feeds", "-c", str(config))
+    (row,) = feeds.stdout.splitlines()[1:]
+    assert row.split()[0] == "desk"
+    assert "not polled yet" in row
