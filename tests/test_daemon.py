@@ -147,18 +147,24 @@ async def test_daemon_alerts_once_per_story_survives_restart_and_stops_cleanly(
     assert "Second round" in str(fake_slack.received[-1]["text"])
 
 
-async def test_run_once_polls_delivers_and_exits(
-    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
-) -> None:
-    site.add(K2)
-    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
-    daemon = await DaemonProcess(
-        config, "--once", env={"TEST_SLACK_WEBHOOK": fake_slack.url}
-    ).start()
+async def run_once(
+    tmp_path: Path, site: FeedSite, slack: FakeSlack, smtp: FakeSmtp
+) -> DaemonProcess:
+    """``monitor run --once``, which must exit 0."""
+    config = write_config(tmp_path / "config.yaml", site, slack, smtp)
+    daemon = await DaemonProcess(config, "--once", env={"TEST_SLACK_WEBHOOK": slack.url}).start()
     try:
         assert await daemon.wait(timeout=60) == 0, daemon.log
     finally:
         await daemon.kill()
+    return daemon
+
+
+async def test_run_once_polls_delivers_and_exits(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    site.add(K2)
+    await run_once(tmp_path, site, fake_slack, fake_smtp)
     assert len(fake_slack.received) == 1
     assert len(fake_smtp.messages) == 1
     assert site.requests["feed"] == 1
@@ -168,13 +174,6 @@ async def test_run_once_with_a_broken_feed_still_exits_zero(
     tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
 ) -> None:
     site.feed_body = b"<html>this is not a feed</html>"
-    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
-    daemon = await DaemonProcess(
-        config, "--once", env={"TEST_SLACK_WEBHOOK": fake_slack.url}
-    ).start()
-    try:
-        assert await daemon.wait(timeout=60) == 0, daemon.log
-    finally:
-        await daemon.kill()
+    daemon = await run_once(tmp_path, site, fake_slack, fake_smtp)
     assert "not an RSS or Atom feed" in daemon.log
     assert fake_slack.received == []

@@ -53,6 +53,19 @@ async def owe_alert(store: SqliteStore, n: int = 1) -> None:
     await store.record_story("desk", entry, alert, ["slack"])
 
 
+def mailer(smtp: FakeSmtp) -> EmailNotifier:
+    return EmailNotifier(
+        "mail",
+        host=smtp.host,
+        port=smtp.port,
+        security="none",
+        username=None,
+        password=None,
+        sender="monitor@example.org",
+        to=["desk@example.org"],
+    )
+
+
 def dispatcher(store: SqliteStore, slack: FakeSlack, session: aiohttp.ClientSession) -> Dispatcher:
     return Dispatcher(store, {"slack": SlackNotifier("slack", slack.url, session)}, now)
 
@@ -134,16 +147,7 @@ async def test_quiet_hours_hold_alerts_until_the_window_ends_but_not_notices(
 async def test_a_digest_gathers_alerts_into_one_email(
     store: SqliteStore, fake_smtp: FakeSmtp
 ) -> None:
-    mail = EmailNotifier(
-        "mail",
-        host=fake_smtp.host,
-        port=fake_smtp.port,
-        security="none",
-        username=None,
-        password=None,
-        sender="monitor@example.org",
-        to=["desk@example.org"],
-    )
+    mail = mailer(fake_smtp)
     hourly = {"mail": Pacing(digest=timedelta(hours=1))}
     for n in range(3):
         entry = Entry(f"g{n}", f"https://example.org/{n}", f"Kazan story {n}", "", None)
@@ -168,16 +172,7 @@ async def test_a_dead_letter_is_reported_to_the_admin_through_another_channel(
 ) -> None:
     await owe_alert(store)
     fake_slack.fail_next(404, body="no_service")
-    mail = EmailNotifier(
-        "mail",
-        host=fake_smtp.host,
-        port=fake_smtp.port,
-        security="none",
-        username=None,
-        password=None,
-        sender="monitor@example.org",
-        to=["admin@example.org"],
-    )
+    mail = mailer(fake_smtp)
     notifiers: dict[str, Notifier] = {
         "slack": SlackNotifier("slack", fake_slack.url, session),
         "mail": mail,

@@ -72,6 +72,22 @@ async def pipeline(site: FeedSite, store: SqliteStore, workers: Workers) -> Asyn
     await http.aclose()
 
 
+async def poll_each(config: Config, store: SqliteStore, workers: Workers) -> list[int]:
+    """Poll every feed of ``config`` once, in order; the alerts each raised."""
+    http = HttpClient(policy=address_policy(config))
+    pipeline = Pipeline(
+        http=http, store=store, workers=workers, routing=routing_for(config), clock=now
+    )
+    alerts = []
+    try:
+        for feed in config.feeds:
+            result = await pipeline.poll(feed, await store.feed_state(feed.name, feed.url))
+            alerts.append(result.alerts)
+    finally:
+        await http.aclose()
+    return alerts
+
+
 async def owed_alerts(store: SqliteStore) -> list[Alert]:
     due = await store.due_deliveries(now(), ["console"], 100)
     return [d.message for d in due if isinstance(d.message, Alert)]
@@ -168,19 +184,11 @@ async def test_a_wire_story_syndicated_by_two_outlets_alerts_once(
         f"  - url: {other.feed_url}\n    name: wire\n"
         "rules:\n  - name: kazan\n    any: [Kazan]\n"
     )
-    http = HttpClient(policy=address_policy(config))
-    pipeline = Pipeline(
-        http=http, store=store, workers=workers, routing=routing_for(config), clock=now
-    )
     try:
-        alerts = 0
-        for feed in config.feeds:
-            result = await pipeline.poll(feed, await store.feed_state(feed.name, feed.url))
-            alerts += result.alerts
+        alerts = await poll_each(config, store, workers)
     finally:
-        await http.aclose()
         await other.stop()
-    assert alerts == 1
+    assert sum(alerts) == 1
     assert len(await owed_alerts(store)) == 1
 
 
@@ -194,15 +202,6 @@ async def test_a_story_first_seen_by_a_feed_outside_the_rules_scope_still_alerts
         f"  - url: {site.feed_url}\n    name: desk\n"
         "rules:\n  - name: kazan\n    any: [Kazan]\n    feeds: [desk]\n"
     )
-    http = HttpClient(policy=address_policy(config))
-    pipeline = Pipeline(
-        http=http, store=store, workers=workers, routing=routing_for(config), clock=now
-    )
-    try:
-        alerts = []
-        for feed in config.feeds:  # wire first: it carries the story, but the rule is desk's
-            result = await pipeline.poll(feed, await store.feed_state(feed.name, feed.url))
-            alerts.append(result.alerts)
-    finally:
-        await http.aclose()
+    # wire first: it carries the story, but the rule is desk's.
+    alerts = await poll_each(config, store, workers)
     assert alerts == [0, 1]
