@@ -38,7 +38,7 @@ from monitor.polling import Poller
 from monitor.runtime import Runtime, build_http
 from monitor.store import SqliteStore
 from monitor.systemd import SystemdNotifier
-from monitor.watch import watch_config
+from monitor.watch import fingerprint, watch_config
 from monitor.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,11 @@ class Daemon:
     async def run(self, *, once: bool = False) -> int:
         """Run until stopped (or, with ``once``, for one poll of every feed)."""
         config = self.config
+        # What the running config was read from, so an edit made while starting up
+        # is still seen as one.
+        self._loaded = (
+            await asyncio.to_thread(fingerprint, config.source) if config.source else None
+        )
         self.store = await SqliteStore.open(config.state_dir / STORE_FILE)
         self._store_ok_at = utcnow()
         self.workers = Workers()
@@ -193,7 +198,9 @@ class Daemon:
         if self.config.source is not None:
             helpers.append(
                 asyncio.create_task(
-                    watch_config(self.config.source, self._on_file_change, self._stop)
+                    watch_config(
+                        self.config.source, self._on_file_change, self._stop, last=self._loaded
+                    )
                 )
             )
         self.systemd.ready(self.status())

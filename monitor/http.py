@@ -84,7 +84,12 @@ class AddressPolicy:
         return all(a.is_global and not a.is_multicast for a in _addresses_within(ip))
 
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 ranges whose low 32 bits are an IPv4 address a packet may end up at:
+# NAT64 (well-known and local-use), SIIT, and the deprecated IPv4-compatible form.
+_EMBEDS_IPV4 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96", "::/96")
+)
 
 
 def _addresses_within(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[IPAddress]:
@@ -96,7 +101,7 @@ def _addresses_within(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list
             found.append(ip.ipv4_mapped)
         if ip.sixtofour is not None:
             found.append(ip.sixtofour)
-        if ip in _NAT64:
+        if any(ip in net for net in _EMBEDS_IPV4):
             found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return found
 
@@ -194,9 +199,9 @@ class HttpClient:
         moved_to: str | None = None
         session = self._links if guard else self._session
         for hop in range(MAX_REDIRECTS + 1):
-            if guard:
-                self._check_literal_address(url)
             try:
+                if guard:
+                    self._check_literal_address(url)
                 async with session.get(url, headers=headers, allow_redirects=False) as resp:
                     if resp.status in _REDIRECTS and "Location" in resp.headers:
                         target = urljoin(url, resp.headers["Location"])
@@ -209,8 +214,14 @@ class HttpClient:
                 raise
             except TimeoutError as e:
                 raise FetchError(f"timed out fetching {_host(url)}") from e
+            except aiohttp.InvalidURL as e:
+                raise FetchError(f"not a usable link: {redact(str(e.url))}") from e
             except aiohttp.ClientError as e:
                 raise FetchError(f"could not fetch {_host(url)}: {_describe(e)}") from e
+            except (ValueError, UnicodeError) as e:
+                # A malformed link from a feed ("http://a..b/", a 64-letter label,
+                # "http://[::1/"): that story's problem, not the poll's.
+                raise FetchError(f"not a usable link: {redact(url)}") from e
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {_host(url)}")
 
     async def _finish(

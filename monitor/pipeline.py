@@ -226,6 +226,13 @@ class Pipeline:
             raise ExtractError("a worker process died on this input") from e
         except TimeoutError as e:
             raise ExtractError(f"gave up after {self.workers.timeout:.0f}s on this input") from e
+        except FeedError:
+            raise
+        except Exception as e:  # a bug on one input must cost that input, not the poll
+            log.exception(
+                "worker failed unexpectedly", extra={"call": getattr(fn, "__name__", "?")}
+            )
+            raise ExtractError(f"internal error on this input: {e!r}") from e
 
 
 def _succeeded(state: FeedState, status: str, fetched: Fetched | NotModified) -> FeedState:

@@ -19,6 +19,7 @@ import watchfiles
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 500
+RECHECK_MS = 5000
 
 
 def fingerprint(path: Path) -> str | None:
@@ -50,6 +51,11 @@ async def watch_config(
             debounce=DEBOUNCE_MS,
             stop_event=stop,
             recursive=False,
+            # Wake now and then even without events: a save made before the
+            # watch was set up (or an event the filesystem never sent) is still
+            # noticed, by its content.
+            rust_timeout=RECHECK_MS,
+            yield_on_timeout=True,
         ):
             now = await asyncio.to_thread(fingerprint, path)
             if now is None or now == last:

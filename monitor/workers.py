@@ -47,6 +47,9 @@ class Workers:
     def __init__(self, max_workers: int | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
         self._max_workers = max_workers or max(1, min(os.cpu_count() or 1, 4))
         self.timeout = timeout
+        # Calls beyond the workers wait here, not in the pool's queue, so the
+        # timeout measures work, not waiting behind a backlog.
+        self._slots = asyncio.Semaphore(self._max_workers)
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -68,8 +71,14 @@ class Workers:
         ``BrokenProcessPool`` if a worker died; either way the next call gets a
         fresh pool."""
         loop = asyncio.get_running_loop()
-        pool = self._executor()
         call = functools.partial(fn, *args, **kwargs)
+        async with self._slots:
+            pool = self._executor()
+            return await self._run(loop, pool, call)
+
+    async def _run(
+        self, loop: asyncio.AbstractEventLoop, pool: ProcessPoolExecutor, call: Callable[[], T]
+    ) -> T:
         try:
             return await asyncio.wait_for(loop.run_in_executor(pool, call), self.timeout)
         except TimeoutError:
@@ -87,7 +96,7 @@ class Workers:
         if kill:
             # ProcessPoolExecutor offers no public way to stop a busy worker
             # before Python 3.14 (terminate_workers); its process table is it.
-            for process in list(pool._processes.values()):
+            for process in list((pool._processes or {}).values()):
                 process.kill()
         # Not cancel_futures: other callers' calls on this pool then fail with
         # BrokenProcessPool, which they handle, instead of a CancelledError.

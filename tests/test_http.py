@@ -121,6 +121,9 @@ def test_a_hostile_retry_after_is_capped_at_a_day() -> None:
         "::ffff:127.0.0.1",  # IPv4-mapped
         "2002:7f00:1::1",  # 6to4 around 127.0.0.1
         "64:ff9b::a01:203",  # NAT64 around 10.1.2.3
+        "64:ff9b:1::7f00:1",  # local-use NAT64 around 127.0.0.1
+        "::ffff:0:7f00:1",  # SIIT around 127.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
         "ff02::1",
     ],
 )
@@ -141,3 +144,21 @@ async def test_credentials_in_a_feed_url_never_reach_an_error(client: HttpClient
     assert "s3cret" not in str(caught.value)
     assert "127.0.0.1:9" in str(caught.value)
     assert redact("https://alice:s3cret@example.org/rss?token=t0ken") == "https://example.org/rss"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://a..b/story",
+        f"http://{'x' * 64}.example/story",
+        "http://[::1/story",
+        "http://user:pw@example.org:99999/a?token=SECRET",
+    ],
+)
+async def test_a_malformed_link_is_a_fetch_error_that_leaks_nothing(
+    client: HttpClient, link: str
+) -> None:
+    with pytest.raises(FetchError) as caught:
+        await client.fetch_page(link)
+    assert "SECRET" not in str(caught.value)
+    assert "pw@" not in str(caught.value)

@@ -191,3 +191,20 @@ async def test_a_syndicated_copy_is_recorded_but_not_alerted(store: SqliteStore)
     assert third is not None
     assert third.first_copy is None
     assert len(await store.due_deliveries(NOW, ["slack"], 10)) == 2
+
+
+async def test_a_copy_alerted_under_another_link_counts_for_the_same_text(
+    store: SqliteStore,
+) -> None:
+    words = " ".join(f"word{i}" for i in range(200))
+    text = sketch(words)
+    assert text is not None
+    # A: first at link 1, matched no rule. B: same text at link 2, alerted slack.
+    await store.record_story("a", entry(1), None, [], sketch=text)
+    b = await store.record_story("b", entry(2), alert(), ["slack"], sketch=text)
+    assert b is not None
+    assert b.notified == ("slack",)
+    # C: link 1 again, same text: slack had it already through B.
+    c = await store.record_story("c", entry(3, url=entry(1).url), alert(), ["slack"], sketch=text)
+    assert c is not None
+    assert c.notified == ()

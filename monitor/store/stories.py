@@ -126,10 +126,11 @@ class Stories(Connection):
         """
         found_at = alert.found_at if alert else datetime.now(UTC)
         async with self._transaction() as db:
-            first = await _first_copy(db, entry.url, sketch, found_at - DEDUP_WINDOW)
-            had = await _notifiers_alerted(db, first) if first is not None else set()
+            firsts = await _first_copies(db, entry.url, sketch, found_at - DEDUP_WINDOW)
+            had = await _notifiers_alerted(db, firsts)
             owed = tuple(n for n in notifiers if n not in had) if alert else ()
-            keep_sketch = alert is not None and first is None and sketch is not None
+            first = min(firsts, default=None)
+            keep_sketch = bool(owed) and sketch is not None
             cur = await db.execute(
                 "INSERT OR IGNORE INTO stories (feed, guid, url, title, found_at, published_at,"
                 " alerted, sketch, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -148,35 +149,39 @@ class Stories(Connection):
             return Recorded(story_id, notified=owed, first_copy=first)
 
 
-async def _first_copy(
+async def _first_copies(
     db: aiosqlite.Connection, url: str | None, sketch: Sketch | None, since: datetime
-) -> int | None:
+) -> set[int]:
+    """The first copies of this story: by its link, and by near-identical text
+    (a copy under another link may have alerted where the link's first copy did not)."""
+    firsts: set[int] = set()
     if url:
         async with db.execute(
             "SELECT COALESCE(duplicate_of, id) FROM stories WHERE url = ? ORDER BY id LIMIT 1",
             (url,),
         ) as cur:
-            row = await cur.fetchone()
-        if row is not None:
-            return int(row[0])
-    if sketch is None:
-        return None
-    # Only first copies that alerted keep a sketch: a few a day, so a scan is cheap.
-    async with db.execute(
-        "SELECT id, sketch FROM stories WHERE sketch IS NOT NULL AND found_at >= ?",
-        (to_sql(since),),
-    ) as cur:
-        async for story_id, stored in cur:
-            if same_story(sketch, tuple(json.loads(stored))):
-                return int(story_id)
-    return None
+            firsts.update([int(row[0]) async for row in cur])
+    if sketch is not None:
+        # Only copies that alerted keep a sketch: a few a day, so a scan is cheap.
+        async with db.execute(
+            "SELECT COALESCE(duplicate_of, id), sketch FROM stories"
+            " WHERE sketch IS NOT NULL AND found_at >= ?",
+            (to_sql(since),),
+        ) as cur:
+            async for first, stored in cur:
+                if same_story(sketch, tuple(json.loads(stored))):
+                    firsts.add(int(first))
+    return firsts
 
 
-async def _notifiers_alerted(db: aiosqlite.Connection, first: int) -> set[str]:
+async def _notifiers_alerted(db: aiosqlite.Connection, firsts: set[int]) -> set[str]:
+    if not firsts:
+        return set()
+    ids = sorted(firsts)
     async with db.execute(
-        "SELECT DISTINCT notifier FROM outbox WHERE story_id IN"
-        " (SELECT id FROM stories WHERE id = ? OR duplicate_of = ?)",
-        (first, first),
+        "SELECT DISTINCT notifier FROM outbox WHERE story_id IN (SELECT id FROM stories"
+        f" WHERE id IN ({marks(ids)}) OR duplicate_of IN ({marks(ids)}))",
+        [*ids, *ids],
     ) as cur:
         return {row[0] async for row in cur}
 
