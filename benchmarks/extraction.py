@@ -4,13 +4,16 @@ One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_articl
 
 1. on the article-extraction benchmark pages (corpus/extraction/aeb), the
    benchmark's own metric: mean precision and recall over pages of 4-token
-   shingle multisets, F1 from those means;
+   shingle multisets, F1 from those means; on all pages and on the half whose
+   article paragraphs never trained the learned appeal model;
 2. how many known appeal lines of corpus/appeals/examples.json survive;
 3. appeals injected into those pages (see ``injection.py``), per layout and per
-   set of appeal wordings, each marked TUNING (tuned against) or HELD OUT (never
-   looked at while tuning): the share of appeal paragraphs removed, and the
-   article recall lost against the un-injected page, beside the set's first
-   look (the figures measured once while it was unseen);
+   set of appeal wordings, each marked TUNING (tuned against, and training data
+   of the learned appeal model) or HELD OUT (never looked at while tuning): the
+   share of appeal paragraphs removed, and the article recall lost against the
+   un-injected page (also on the AEB half held out from the model's training
+   alone), beside the set's first look (the figures measured once while it was
+   unseen);
 4. CPU time per page (``time.process_time``, warmed up, interleaved, median of
    several repetitions) and pages per second.
 
@@ -44,6 +47,7 @@ from injection import (
     surviving,
 )
 
+from monitor.appeals.model import trained_on
 from monitor.errors import ExtractError
 from monitor.extract import extract_article
 
@@ -101,17 +105,31 @@ def load_corpus(root: Path, limit: int) -> Corpus:
 
 
 def aeb_scores(corpus: Corpus) -> None:
-    """Section 1: the benchmark's metric for both extractors."""
+    """Section 1: the benchmark's metric for both extractors, on every page and on
+    the half whose articles the learned appeal model never saw in training."""
+    held = sum(not trained_on(key) for key in corpus.pages)
     print(f"\n== AEB: {len(corpus.pages)} pages, 4-token shingles, P and R are means over pages")
-    print(f"{'':>8}  {'F1':>7}  {'P':>7}  {'R':>7}")
+    print(f"   all pages, and the {held} held out from the learned model's training")
+    print(f"{'':>8}  {'F1':>7}  {'P':>7}  {'R':>7}   {'F1 h/o':>7}  {'P h/o':>7}  {'R h/o':>7}")
     for name, extract in EXTRACTORS.items():
-        scores = [
-            precision_recall(extract(html), corpus.truth[key]) for key, html in corpus.pages.items()
+        scores = {
+            key: precision_recall(extract(html), corpus.truth[key])
+            for key, html in corpus.pages.items()
+        }
+        cells = [
+            _f1_p_r([s for key, s in scores.items() if every or not trained_on(key)])
+            for every in (True, False)
         ]
-        p = statistics.fmean(s[0] for s in scores)
-        r = statistics.fmean(s[1] for s in scores)
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        print(f"{name:>8}  {f1:7.4f}  {p:7.4f}  {r:7.4f}")
+        print(f"{name:>8}  {'   '.join(cells)}")
+
+
+def _f1_p_r(scores: list[tuple[float, float]]) -> str:
+    if not scores:
+        return f"{'-':>7}  {'-':>7}  {'-':>7}"
+    p = statistics.fmean(s[0] for s in scores)
+    r = statistics.fmean(s[1] for s in scores)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return f"{f1:7.4f}  {p:7.4f}  {r:7.4f}"
 
 
 def known_appeals(corpus_root: Path) -> None:
@@ -136,6 +154,8 @@ class _Tally:
     survived: int = 0
     recall_lost: float = 0.0
     pages: int = 0
+    heldout_lost: float = 0.0  # recall lost on pages held out from the model's training
+    heldout_pages: int = 0
 
 
 def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
@@ -143,10 +163,11 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
     baselines = _baselines(corpus)
     print(f"\n== Injected appeals: {len(baselines)} AEB pages with article paragraphs")
     print("removed: share of appeal paragraphs gone; lost: article recall lost (mean, points)")
+    print("lost h/o: ours, on the pages held out from the learned model's training only")
     for appeal_set in sets:
         kinds = sorted({a.kind for a in appeal_set.appeals})
         langs = sorted({a.lang for a in appeal_set.appeals})
-        role = "HELD OUT" if appeal_set.role == "heldout" else "TUNING"
+        role = "HELD OUT" if appeal_set.role == "heldout" else "TUNING (model trained on it)"
         print(
             f"-- {role} set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
             f"({', '.join(kinds)}; {', '.join(langs)})"
@@ -154,7 +175,7 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
         print(f"   {appeal_set.note}")
         print(
             f"{'layout':>22}  {'plain removed':>13} {'lost':>6}  {'ours removed':>12} {'lost':>6}"
-            f"  {'first look':>10} {'lost':>6}"
+            f"  {'lost h/o':>8}  {'first look':>10} {'lost':>6}"
         )
         for index, layout in enumerate(LAYOUTS):
             tallies = _inject_layout(
@@ -166,7 +187,12 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
                 else f"{1 - t.survived / t.pieces:12.2%} {100 * t.recall_lost / t.pages:6.2f}"
                 for name, t in tallies.items()
             ]
-            print(f"{layout.name:>22}  {'  '.join(cells)}  {_first_look(appeal_set, layout)}")
+            ours = tallies["ours"]
+            held = 100 * ours.heldout_lost / max(ours.heldout_pages, 1)
+            print(
+                f"{layout.name:>22}  {'  '.join(cells)}  {held:8.2f}  "
+                f"{_first_look(appeal_set, layout)}"
+            )
 
 
 def _first_look(appeal_set: AppealSet, layout: Layout) -> str:
@@ -213,7 +239,11 @@ def _inject_layout(
             tally.pieces += len(appeal.pieces)
             tally.survived += left
             tally.pages += 1
-            tally.recall_lost += base[name][1] - precision_recall(text, corpus.truth[key])[1]
+            lost = base[name][1] - precision_recall(text, corpus.truth[key])[1]
+            tally.recall_lost += lost
+            if not trained_on(key):
+                tally.heldout_lost += lost
+                tally.heldout_pages += 1
             if show_misses and name == "ours" and left:
                 print(
                     f"   miss {layout.name} {appeal.kind}/{appeal.lang} {key[:10]}: {appeal.pieces}"

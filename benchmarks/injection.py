@@ -2,8 +2,9 @@
 
 The appeal texts live in ``injected_appeals/*.json``, written for this benchmark
 (not taken from any site). Each set says its ``role``: "tuning" sets are what the
-appeal signals were tuned against (``tuning.json``, and ``tuning2.json``, which
-was held out once and then looked at); "heldout" sets (``heldout2.json``) were
+appeal signals were tuned against and what the learned appeal model is trained
+on (``tuning.json``; ``tuning2.json`` and ``heldout2.json``, each held out once
+and then looked at; ``tuning3.json``); "heldout" sets (``heldout3.json``) were
 written before a tuning round began and their misses are not looked at while
 tuning, so their figures show whether the removal generalises or merely
 remembers. A set may carry ``first_look``: per layout, [removed %, recall lost]

@@ -8,6 +8,7 @@ import lxml.html
 import pytest
 
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
+from monitor.appeals.model import Model, appeal_probability, model
 from monitor.appeals.signals import SCRIPTS
 
 STORY = [
@@ -315,3 +316,22 @@ def test_appeals_in_the_middle_go(appeal: list[str]) -> None:
 def test_reporting_on_gates_and_blockers_stays(reporting: str) -> None:
     text = [*STORY[:2], reporting, *STORY[2:]]
     assert kept(text) == text
+
+
+def test_learned_model_loads_and_reads_appeals_high_and_news_low() -> None:
+    assert isinstance(model(), Model)
+    assert model() is model()  # loaded once per process
+    appeal = "Please support our journalism: donate $5 a month to keep it free for everyone."
+    news = "The governor is expected to sign the budget into law before the end of the month."
+    assert appeal_probability(appeal) > 0.9
+    assert appeal_probability("Подпишитесь на нашу рассылку, чтобы не пропустить главное.") > 0.9
+    assert appeal_probability(news) < 0.2
+    assert appeal_probability(news) == Model.load().probability(news)  # deterministic
+
+
+def test_learned_model_alone_does_not_cut_a_long_or_quoted_paragraph_in_the_middle() -> None:
+    quoted = '"Support us and subscribe today," the editor wrote in a letter to readers.'
+    long = " ".join([STORY[0], "Please donate to support our reporting.", *STORY[1:3]])
+    for paragraph in (quoted, long):
+        text = [*STORY[:2], paragraph, *STORY[2:]]
+        assert kept(text) == text

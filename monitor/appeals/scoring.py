@@ -150,6 +150,12 @@ class _Paragraph:
         return c.pattern.search(self.masked)
 
 
+def is_reported(paragraph: str) -> bool:
+    """Whether a paragraph quotes or reports someone's words: the story's, then."""
+    line = paragraph.lower()
+    return _QUOTED.search(line) is not None or _REPORTED_PATTERN.search(line)
+
+
 def score(paragraph: str, *, asks_only: bool = False) -> Scored:
     """Weigh one paragraph's appeal signals. List items score nothing: deal lists
     and how-tos say "Sign up for X at $5 a month" as content. ``asks_only`` tries
