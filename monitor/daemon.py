@@ -78,9 +78,6 @@ class Daemon:
             on_sample=lambda lag: self.metrics.set_loop_lag(lag.total_seconds())
         )
 
-    def stop(self) -> None:
-        self._stop.set()
-
     async def run(self, *, once: bool = False) -> int:
         """Run until stopped (or, with ``once``, for one poll of every feed)."""
         config = self.config

@@ -74,7 +74,7 @@ class Poller:
         if state.gone:
             log.warning("feed is gone (HTTP 410); not polling it", extra={"feed": feed.name})
             return
-        await self._poll(feed)
+        await self._poll(feed, state)
 
     async def apply(self, feeds: Sequence[FeedConfig]) -> None:
         """Take a reloaded config's feeds: schedule new ones, drop removed ones,
@@ -157,10 +157,11 @@ class Poller:
             at = min(at, utcnow() + current.interval)
         self._schedule(name, at)
 
-    async def _poll(self, feed: FeedConfig) -> datetime | None:
+    async def _poll(self, feed: FeedConfig, state: FeedState | None = None) -> datetime | None:
         """Poll once and store the outcome; return the next poll time (None: gone)."""
         started = time.monotonic()
-        state = await self.store.feed_state(feed.name, feed.url)
+        if state is None:
+            state = await self.store.feed_state(feed.name, feed.url)
         try:
             result = await self.pipeline.poll(feed, state)
         except Exception as e:  # a bug or a store failure: log it, keep the feed scheduled
