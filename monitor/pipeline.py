@@ -150,6 +150,8 @@ class Pipeline:
                 text_source=story.text_source,
             )
             notifiers = routing.notifiers_for([m.rule for m in matches])
+        # On the loop, not in the pool: under a millisecond, and only for stories
+        # that matched, so shipping the text to a worker would cost as much.
         fingerprint = sketch(story.text or story.summary) if alert is not None else None
         recorded = await self.store.record_story(
             feed.name, entry, alert, notifiers, sketch=fingerprint
