@@ -47,6 +47,7 @@ from injection import (
     surviving,
 )
 
+from monitor.appeals import model as appeal_model
 from monitor.appeals.model import trained_on
 from monitor.errors import ExtractError
 from monitor.extract import extract_article
@@ -167,7 +168,9 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
     for appeal_set in sets:
         kinds = sorted({a.kind for a in appeal_set.appeals})
         langs = sorted({a.lang for a in appeal_set.appeals})
-        role = "HELD OUT" if appeal_set.role == "heldout" else "TUNING (model trained on it)"
+        role = {"heldout": "HELD OUT", "tuning": "TUNING (model trained on it)"}.get(
+            appeal_set.role, f"{appeal_set.role.upper()} (given with --appeals)"
+        )
         print(
             f"-- {role} set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
             f"({', '.join(kinds)}; {', '.join(langs)})"
@@ -287,8 +290,18 @@ def main() -> None:
     parser.add_argument(
         "--sets", nargs="*", default=None, help="appeal sets to inject (default: all)"
     )
+    parser.add_argument(
+        "--appeals",
+        nargs="*",
+        type=Path,
+        default=[],
+        help="inject these appeal files instead (a cross-check: train a model without them)",
+    )
+    parser.add_argument("--model", type=Path, help="an appeal model file to use instead")
     parser.add_argument("--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "cpu"])
     args = parser.parse_args()
+    if args.model:
+        appeal_model.MODEL_PATH = args.model
     corpus = load_corpus(args.corpus, args.limit)
     if "aeb" not in args.skip:
         aeb_scores(corpus)
@@ -296,7 +309,7 @@ def main() -> None:
         known_appeals(args.corpus)
     if "inject" not in args.skip:
         paths = [APPEALS_DIR / f"{n}.json" for n in args.sets] if args.sets else all_sets()
-        sets = [load_set(path) for path in paths]
+        sets = [load_set(path) for path in args.appeals or paths]
         injection(corpus, sets, args.misses)
     if "cpu" not in args.skip:
         cpu(corpus, args.reps)

@@ -20,7 +20,13 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
 
-from monitor.appeals import is_detached, strip_appeal_containers, strip_appeal_text
+from monitor.appeals import (
+    is_detached,
+    main_content,
+    strip_appeal_boxes,
+    strip_appeal_containers,
+    strip_appeal_text,
+)
 from monitor.errors import ExtractError
 from monitor.model import Article, Removal
 
@@ -54,7 +60,10 @@ def extract_article(
         root = _parse(html, where)
         removed += _drop_selected(root, remove)
         kept = [element for selector in keep for element in _compile(selector)(root)]
-        removed += strip_appeal_containers(root, keep=kept)
+        body = root.find("body")
+        article = main_content(root if body is None else body)
+        removed += strip_appeal_containers(root, keep=kept, article=article)
+        removed += strip_appeal_boxes(root, keep=kept, article=article)
         title = _title(root)
         headlines = _headlines(root, title)
         # Precision mode drops link lists, bylines and promo lines that the default

@@ -1,20 +1,34 @@
 """Train the appeal paragraph model (``monitor/appeals/model.py``) and write its weights.
 
-Positives: every paragraph (heading, body, button) of the tuning appeal sets in
-``benchmarks/injected_appeals`` (role "tuning"; held-out sets are never read).
-Negatives: the article paragraphs of the AEB ground truth for the training half
-of its pages (``split(key) == "train"``: sha256 of the page key, even), the
-on-topic article texts under ``tests/pages`` and the seed article. The other
-half of AEB is held out for the benchmark.
+The model reads a paragraph in its text (``model.context``: does the rest of the
+text share its words?), so it learns from texts, not loose paragraphs:
+
+* Article texts, every paragraph a negative: the AEB ground truth of the training
+  half of its pages (``split(key) == "train"``: sha256 of the page key, even),
+  the on-topic test pages under ``tests/pages``, the seed article, and the
+  article sets in ``tools/appeal_data`` (role "negative": stories about
+  fundraising, newsletters, paywalls, columns and how-tos that speak to "you").
+  The other half of AEB is held out for the benchmark.
+* Appeals, every paragraph (heading, body, button) a positive: the benchmark's
+  tuning sets in ``benchmarks/injected_appeals`` (role "tuning"; held-out sets
+  are never read) and the training sets in ``tools/appeal_data`` (role
+  "training", written for the model by several authors, none of whom saw the
+  held-out sets). Each is pasted into an article text of its language, at the
+  end or in the middle, as sites do, and read there.
+* Article lines (a negative set with ``"lines": true``: credits, captions,
+  subheadings) are pasted into article texts the same way, as negatives.
+
+The ``common`` words (the most widespread in the article texts) are counted
+here and stored with the weights: the context reads only the other words.
 
 Logistic regression by plain SGD, classes weighted to balance, L2, a fixed seed:
 the same inputs give the same weights file.
 
     python tools/train_appeal_model.py [--corpus DIR] [--out FILE] [--exclude SET ...]
 
-``--exclude NAME ...`` trains without the named tuning sets and reports how the
-model scores their paragraphs: a check of how it does on appeals it never saw
-(write such a model elsewhere with ``--out``).
+``--exclude NAME ...`` trains without the named sets (appeals or articles) and
+reports how the model scores their paragraphs: a check of how it does on text
+by an author it never read (write such a model elsewhere with ``--out``).
 """
 
 from __future__ import annotations
@@ -24,15 +38,26 @@ import json
 import math
 import random
 import sys
-from collections.abc import Iterable
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.appeals.model import BITS, MODEL_PATH, SHAPES, features, trained_on  # noqa: E402
+from monitor.appeals.model import (  # noqa: E402
+    BITS,
+    MODEL_PATH,
+    SHAPES,
+    context,
+    features,
+    tokens,
+    trained_on,
+)
 
 APPEALS = ROOT / "benchmarks" / "injected_appeals"
+DATA = ROOT / "tools" / "appeal_data"
 PAGES = ROOT / "tests" / "pages"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 SEED = 20261128
@@ -41,8 +66,24 @@ RATE = 0.3
 L2 = 1e-5
 PRUNE = 0.005  # weights smaller than this are dropped from the file
 SCALE = 1000  # weights are stored as integers of 1/SCALE
+COMMON = 400  # how many of the most widespread article words the context ignores
 
 Sample = tuple[list[tuple[int | str, float]], int]
+Weights = dict[int | str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    lang: str
+    paragraphs: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Inserts:
+    """Pieces to paste into article texts: appeals (positives) or article lines."""
+
+    lang: str
+    pieces: list[str]
 
 
 def split(key: str) -> str:
@@ -50,45 +91,100 @@ def split(key: str) -> str:
     return "train" if trained_on(key) else "heldout"
 
 
-def appeal_paragraphs(exclude: Iterable[str] = ()) -> list[str]:
-    skip = set(exclude)
-    found = []
-    for path in sorted(APPEALS.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("role", "tuning") != "tuning" or data["name"] in skip:
-            continue
-        for appeal in data["appeals"]:
-            found += [p for p in (appeal["heading"], *appeal["body"], appeal["button"]) if p]
-    return found
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
 
 
-def aeb_paragraphs(corpus: Path, half: str) -> list[str]:
+def aeb_texts(corpus: Path, half: str) -> list[Text]:
     truth = json.loads((corpus / "extraction/aeb/ground-truth.json").read_text(encoding="utf-8"))
     return [
-        line.strip()
-        for key in sorted(truth)
-        if split(key) == half
-        for line in truth[key]["articleBody"].split("\n")
-        if line.strip()
+        Text("en", _lines(truth[key]["articleBody"])) for key in sorted(truth) if split(key) == half
     ]
 
 
-def page_paragraphs(corpus: Path) -> list[str]:
-    texts = sorted(PAGES.glob("*.article.txt"))
-    texts.append(corpus / "seed" / "moscow-times-taliban.article.txt")
-    return [
-        line.strip()
-        for path in texts
-        for line in path.read_text(encoding="utf-8").split("\n")
-        if line.strip()
+def page_texts(corpus: Path) -> list[Text]:
+    paths = [
+        *sorted(PAGES.glob("*.article.txt")),
+        corpus / "seed" / "moscow-times-taliban.article.txt",
     ]
+    return [Text("en", _lines(path.read_text(encoding="utf-8"))) for path in paths]
 
 
-def train(positives: list[str], negatives: list[str]) -> tuple[dict[int | str, float], float]:
-    samples: list[Sample] = [(list(features(p)), 1) for p in positives]
-    samples += [(list(features(p)), 0) for p in negatives]
-    class_weight = {1: len(samples) / (2 * len(positives)), 0: len(samples) / (2 * len(negatives))}
-    weights: dict[int | str, float] = {}
+def _pieces(appeal: dict[str, Any]) -> list[str]:
+    return [p for p in (appeal["heading"], *appeal["body"], appeal["button"]) if p]
+
+
+def _sets() -> list[dict[str, Any]]:
+    paths = [*sorted(APPEALS.glob("*.json")), *sorted(DATA.glob("*.json"))]
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def appeal_sets() -> dict[str, list[Inserts]]:
+    """Appeals by set (role "tuning" or "training"). Held-out sets are never read."""
+    return {
+        data["name"]: [Inserts(a["lang"], _pieces(a)) for a in data["appeals"]]
+        for data in _sets()
+        if data.get("role", "tuning") in ("tuning", "training")
+    }
+
+
+def article_sets(corpus: Path) -> tuple[dict[str, list[Text]], dict[str, list[Inserts]]]:
+    """Article texts by set, and article lines to paste by set."""
+    texts = {"aeb-train": aeb_texts(corpus, "train"), "pages": page_texts(corpus)}
+    lines: dict[str, list[Inserts]] = {}
+    for data in _sets():
+        if data.get("role") != "negative":
+            continue
+        if data.get("lines"):
+            lines[data["name"]] = [
+                Inserts(a["lang"], a["paragraphs"][i : i + 2])
+                for a in data["articles"]
+                for i in range(0, len(a["paragraphs"]), 2)
+            ]
+        else:
+            texts[data["name"]] = [Text(a["lang"], a["paragraphs"]) for a in data["articles"]]
+    return texts, lines
+
+
+def common_words(texts: list[Text]) -> frozenset[str]:
+    """The words most article paragraphs share: a language's function words."""
+    counts = Counter(word for text in texts for p in text.paragraphs for word in set(tokens(p)))
+    return frozenset(word for word, _ in counts.most_common(COMMON))
+
+
+def read_in_text(
+    paragraphs: list[str], common: frozenset[str]
+) -> list[list[tuple[int | str, float]]]:
+    around = context([tokens(p) for p in paragraphs], common)
+    return [list(features(p, a)) for p, a in zip(paragraphs, around, strict=True)]
+
+
+def pasted(
+    inserts: list[Inserts], hosts: list[Text], common: frozenset[str], label: int, seed: int
+) -> list[Sample]:
+    """Each insert pasted into a host text of its language (at the end or in the
+    middle, in turn) and read there; only the insert's paragraphs are samples."""
+    rng = random.Random(seed)  # noqa: S311 (a fixed choice of hosts, not a secret)
+    by_lang: dict[str, list[Text]] = {}
+    for host in hosts:
+        by_lang.setdefault(host.lang, []).append(host)
+    samples: list[Sample] = []
+    for index, insert in enumerate(inserts):
+        around = rng.choice(by_lang.get(insert.lang) or hosts).paragraphs
+        at = len(around) if index % 2 else len(around) // 2
+        text = [*around[:at], *insert.pieces, *around[at:]]
+        read = read_in_text(text, common)
+        samples += [(read[at + k], label) for k in range(len(insert.pieces))]
+    return samples
+
+
+def train(samples: list[Sample]) -> tuple[Weights, float]:
+    positives = sum(y for _, y in samples)
+    class_weight = {
+        1: len(samples) / (2 * positives),
+        0: len(samples) / (2 * (len(samples) - positives)),
+    }
+    weights: Weights = {}
     bias = 0.0
     rng = random.Random(SEED)  # noqa: S311 (a fixed shuffle, not a secret)
     order = list(range(len(samples)))
@@ -109,19 +205,18 @@ def train(positives: list[str], negatives: list[str]) -> tuple[dict[int | str, f
     return weights, bias
 
 
-def logit(weights: dict[int | str, float], bias: float, paragraph: str) -> float:
-    return bias + sum(weights.get(f, 0.0) * v for f, v in features(paragraph))
-
-
-def report(name: str, weights: dict[int | str, float], bias: float, texts: list[str]) -> None:
-    probabilities = sorted(1 / (1 + math.exp(-logit(weights, bias, t))) for t in texts)
+def report(name: str, weights: Weights, bias: float, samples: list[Sample]) -> None:
+    probabilities = [
+        1 / (1 + math.exp(-max(-30.0, bias + sum(weights.get(f, 0.0) * v for f, v in x))))
+        for x, _ in samples
+    ]
     cuts = " ".join(
-        f">={c}: {sum(p >= c for p in probabilities) / len(texts):.1%}" for c in (0.5, 0.8, 0.9)
+        f">={c}: {sum(p >= c for p in probabilities) / len(samples):.1%}" for c in (0.5, 0.8, 0.9)
     )
-    print(f"{name:>28} ({len(texts)} paragraphs)  {cuts}")
+    print(f"{name:>32} ({len(samples)} paragraphs)  {cuts}")
 
 
-def save(weights: dict[int | str, float], bias: float, out: Path) -> None:
+def save(weights: Weights, bias: float, common: frozenset[str], out: Path) -> None:
     hashed = sorted(
         (f, round(w * SCALE)) for f, w in weights.items() if isinstance(f, int) and abs(w) >= PRUNE
     )
@@ -131,11 +226,14 @@ def save(weights: dict[int | str, float], bias: float, out: Path) -> None:
         "scale": SCALE,
         "bias": round(bias, 4),
         "shapes": {name: round(weights.get(name, 0.0), 4) for name in SHAPES},
+        "common": sorted(common),
         # bucket numbers as gaps from the one before: a smaller file
         "gaps": [f - g for (f, _), g in zip(hashed, [0, *(f for f, _ in hashed)], strict=False)],
         "value": [w for _, w in hashed],
     }
-    out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     print(f"wrote {out}: {len(hashed)} weights, {out.stat().st_size / 1024:.0f} KB")
 
 
@@ -143,20 +241,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--exclude", nargs="*", default=[], help="tuning sets to leave out")
+    parser.add_argument("--exclude", nargs="*", default=[], help="sets to leave out")
     args = parser.parse_args()
-    negatives = aeb_paragraphs(args.corpus, "train") + page_paragraphs(args.corpus)
-    positives = appeal_paragraphs(args.exclude)
+    appeals = appeal_sets()
+    texts, lines = article_sets(args.corpus)
+    unknown = set(args.exclude) - set(appeals) - set(texts) - set(lines)
+    if unknown:
+        parser.error(f"no such set: {', '.join(sorted(unknown))}")
+    left_appeals = {n: appeals.pop(n) for n in args.exclude if n in appeals}
+    left_texts = {n: texts.pop(n) for n in args.exclude if n in texts}
+    left_lines = {n: lines.pop(n) for n in args.exclude if n in lines}
+    hosts = [text for group in texts.values() for text in group]
+    common = common_words(hosts)
+    negatives = [(x, 0) for text in hosts for x in read_in_text(text.paragraphs, common)] + pasted(
+        [i for group in lines.values() for i in group], hosts, common, 0, SEED
+    )
+    positives = pasted([i for group in appeals.values() for i in group], hosts, common, 1, SEED + 1)
     print(f"{len(positives)} appeal paragraphs, {len(negatives)} article paragraphs")
-    weights, bias = train(positives, negatives)
+    weights, bias = train(positives + negatives)
     report("appeals (trained on)", weights, bias, positives)
     report("articles (trained on)", weights, bias, negatives)
-    report("AEB held-out half articles", weights, bias, aeb_paragraphs(args.corpus, "heldout"))
-    for name in args.exclude:
-        data = json.loads((APPEALS / f"{name}.json").read_text(encoding="utf-8"))
-        held = [p for a in data["appeals"] for p in (a["heading"], *a["body"], a["button"]) if p]
-        report(f"{name} appeals (left out)", weights, bias, held)
-    save(weights, bias, args.out)
+    held = [
+        (x, 0)
+        for t in aeb_texts(args.corpus, "heldout")
+        for x in read_in_text(t.paragraphs, common)
+    ]
+    report("AEB held-out half articles", weights, bias, held)
+    for name, inserts in left_appeals.items():
+        report(f"{name} (left out)", weights, bias, pasted(inserts, hosts, common, 1, SEED + 2))
+    for name, group in left_texts.items():
+        read = [(x, 0) for t in group for x in read_in_text(t.paragraphs, common)]
+        report(f"{name} (left out)", weights, bias, read)
+    for name, inserts in left_lines.items():
+        report(f"{name} (left out)", weights, bias, pasted(inserts, hosts, common, 0, SEED + 2))
+    save(weights, bias, common, args.out)
 
 
 if __name__ == "__main__":

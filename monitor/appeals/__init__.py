@@ -16,8 +16,17 @@ appeal is data (``APPEAL_TOKENS``, ``SIGNALS``), so a new language or a new
 markup habit is a new table row, not new code.
 """
 
-from monitor.appeals.markup import is_detached, strip_appeal_containers
+from monitor.appeals.boxes import strip_appeal_boxes
+from monitor.appeals.markup import is_detached, main_content, strip_appeal_containers
 from monitor.appeals.signals import SIGNALS, Signal
 from monitor.appeals.text import strip_appeal_text
 
-__all__ = ["SIGNALS", "Signal", "is_detached", "strip_appeal_containers", "strip_appeal_text"]
+__all__ = [
+    "SIGNALS",
+    "Signal",
+    "is_detached",
+    "main_content",
+    "strip_appeal_boxes",
+    "strip_appeal_containers",
+    "strip_appeal_text",
+]

@@ -85,12 +85,20 @@ def _names_appeal(value: str | None) -> str | None:
 
 
 def _markup_reason(element: HtmlElement) -> str | None:
-    """Why the element's own attributes declare it an appeal, or None.
+    """Why the element's own attributes declare it an appeal, or None."""
+    items = element.items()
+    return _attributes_reason(tuple(items)) if items else None
+
+
+@lru_cache(maxsize=8192)
+def _attributes_reason(items: tuple[tuple[str, str], ...]) -> str | None:
+    """Why these attributes declare an appeal, or None: cached, as a page repeats
+    the same few sets of attributes on most of its elements.
 
     One pass over the attributes, which most elements have few of; the reason
     reported prefers class, then id, aria-label, role, aria-modal, data-*."""
     reasons: dict[str, str] = {}
-    for name, value in element.items():
+    for name, value in items:
         if name in _NAMED:
             if word := _names_appeal(value):
                 reasons[name] = f"container {name} '{value.strip()}' names an appeal ('{word}')"
@@ -126,7 +134,7 @@ def _dismissed_box(button: HtmlElement, guarded: set[HtmlElement]) -> HtmlElemen
     return button if box is None or box in guarded else box
 
 
-def _main_content(body: HtmlElement) -> HtmlElement | None:
+def main_content(body: HtmlElement) -> HtmlElement | None:
     """The element whose own <p> children hold the most text: the article body."""
     weight: dict[HtmlElement, int] = {}
     for p in body.iter("p"):
@@ -136,10 +144,9 @@ def _main_content(body: HtmlElement) -> HtmlElement | None:
     return max(weight, key=weight.__getitem__) if weight else None
 
 
-def _protected(body: HtmlElement, keep: Collection[HtmlElement]) -> set[HtmlElement]:
+def _protected(main: HtmlElement | None, keep: Collection[HtmlElement]) -> set[HtmlElement]:
     """Elements the DOM layer never drops: the main content, kept boxes, their kin."""
     guarded: set[HtmlElement] = set()
-    main = _main_content(body)
     anchors = [*keep, main] if main is not None else list(keep)
     for anchor in anchors:
         guarded.add(anchor)
@@ -166,12 +173,15 @@ def _candidates(body: HtmlElement) -> list[tuple[HtmlElement, str, bool]]:
     return found
 
 
-def strip_appeal_containers(root: HtmlElement, keep: Collection[HtmlElement] = ()) -> list[Removal]:
+def strip_appeal_containers(
+    root: HtmlElement, keep: Collection[HtmlElement] = (), *, article: HtmlElement | None = None
+) -> list[Removal]:
     """Drop, in place, the elements whose markup declares an appeal; return what went.
 
     Never drops an element that holds more than half of the page's text, that is
     or encloses the article body, or that is, holds or sits inside an element in
-    ``keep``. Does not look at the words of the text: that is ``strip_appeal_text``.
+    ``keep``. ``article`` is the page's ``main_content``, when the caller has it.
+    Does not look at the words of the text: that is ``strip_appeal_text``.
     """
     body = root.find("body")
     body = root if body is None else body
@@ -179,7 +189,7 @@ def strip_appeal_containers(root: HtmlElement, keep: Collection[HtmlElement] = (
     if not candidates:
         return []  # the common case; skip the guards' cost
     total = len(body.text_content()) or 1
-    guarded = _protected(body, keep)
+    guarded = _protected(main_content(body) if article is None else article, keep)
     removed: list[Removal] = []
     for found, why, is_button in candidates:
         element = _dismissed_box(found, guarded) if is_button else found

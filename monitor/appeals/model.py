@@ -5,9 +5,13 @@ A logistic regression over hashed features, trained offline by
 module. Features of a paragraph (NFKC, casefolded, ``\\w+`` tokens):
 
 * each token, and its character 3- to 5-grams (Russian endings, English stems);
-* each pair of neighbouring tokens;
+* each pair of neighbouring tokens, and the first token as a pair with the start;
 * the paragraph's shape: a length bucket, how much of it speaks to "you", whether
-  it names a price, whether it opens with an imperative, how much is quoted.
+  it names a price, whether it opens with an imperative, how much is quoted;
+* its context: how many of its content words (not among the ``common`` words
+  the model file lists) the rest of the text also uses, more than
+  ``COHESION_WINDOW`` paragraphs away. A story's paragraphs share their
+  subject's words; an appeal pasted into it speaks of something else.
 
 Token and pair counts are divided by the square root of the token count, so
 a token's whole contribution (its word and character-gram weights) is one number,
@@ -18,6 +22,7 @@ text layer, never a verdict on its own; ``text`` decides what goes.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -25,9 +30,10 @@ import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from monitor.appeals.signals import IMPERATIVES
 
@@ -60,15 +66,22 @@ _YOU = frozenset(
         "ваших",
     ]
 )
-_PRICE = re.compile(r"[$€£₽¢]|\d\s?(?:руб|р\.|usd|eur|dollars?|cents?|pounds?)", re.IGNORECASE)  # noqa: RUF001
+# Case spelled out, not re.IGNORECASE: that makes the search several times slower.
+_PRICE = re.compile(
+    r"[$€£₽¢]|\d\s?(?:[рР]уб|[рР]\.|usd|USD|eur|EUR|[dD]ollars?|[cC]ents?|[pP]ounds?)"  # noqa: RUF001
+)
 _QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]')
 _RU_IMPERATIVE = re.compile(r"\w+(?:ите|йте|ьте)(?:сь)?$")
 _LENGTHS = (3, 8, 20, 40, 60)  # upper bounds of the length buckets, in tokens
 
+_LENGTH_NAMES = (*(f"len<={n}" for n in _LENGTHS), f"len>{_LENGTHS[-1]}")
+_QUOTE_MARK = re.compile('["“«„]')
+
 # The shape features, by name; their weights are stored by name too.
 SHAPES = (
-    *(f"len<={n}" for n in _LENGTHS),
-    f"len>{_LENGTHS[-1]}",
+    "cohesion",
+    "alone",
+    *_LENGTH_NAMES,
     "you",
     "price",
     "imperative",
@@ -99,6 +112,14 @@ def token_buckets(token: str) -> tuple[int, tuple[int, ...]]:
     return key, (key & _MASK, *grams)
 
 
+# The paragraph's start, paired with its first word: "Subscribe ..." and
+# "Поддержите ..." open appeals, wherever else the word stands.
+_START = _crc("^")
+_FIRST = "^"  # the start as the scorer's memo names it: no token, as tokens are \w+
+_MEMO_MAX = 1 << 17
+_K = TypeVar("_K")
+
+
 def pair_bucket(first: int, second: int) -> int:
     return ((first * 0x9E3779B1) ^ (second * 0x85EBCA77) ^ (second >> 7)) >> 5 & _MASK
 
@@ -106,23 +127,61 @@ def pair_bucket(first: int, second: int) -> int:
 def shape(paragraph: str, words: list[str]) -> dict[str, float]:
     """The shape features of a paragraph: their names and values."""
     n = len(words)
-    length = next((f"len<={b}" for b in _LENGTHS if n <= b), f"len>{_LENGTHS[-1]}")
-    found: dict[str, float] = {length: 1.0}
+    found: dict[str, float] = {_LENGTH_NAMES[bisect.bisect_left(_LENGTHS, n)]: 1.0}
     if n:
-        found["you"] = sum(w in _YOU for w in words) / n
+        found["you"] = sum(map(_YOU.__contains__, words)) / n
         first = words[0]
         if first in IMPERATIVES or _RU_IMPERATIVE.match(first):
             found["imperative"] = 1.0
     if _PRICE.search(paragraph):
         found["price"] = 1.0
-    if quoted := sum(len(m) for m in _QUOTED.findall(paragraph)):
+    # Most paragraphs hold no quotation mark: skip the pattern for them.
+    if _QUOTE_MARK.search(paragraph) and (
+        quoted := sum(len(m) for m in _QUOTED.findall(paragraph))
+    ):
         found["quoted"] = quoted / max(len(paragraph), 1)
     return found
 
 
-def features(paragraph: str) -> Iterator[tuple[int | str, float]]:
+COHESION_WINDOW = 3
+_CONTENT_MIN_CHARS = 4
+
+
+def context(texts: Sequence[list[str]], common: frozenset[str]) -> list[dict[str, float]]:
+    """The context features of each paragraph of a text, given its tokens: its
+    content words' share used elsewhere in the text (more than
+    ``COHESION_WINDOW`` paragraphs away), or "alone" when it has no content
+    words or the text no paragraph that far."""
+    content = [
+        {t for t in words if len(t) >= _CONTENT_MIN_CHARS and t not in common and not t.isdigit()}
+        for words in texts
+    ]
+    # Per word, the first and last paragraph using it: a word is used far from
+    # paragraph k when one of them is more than the window away.
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for k, words in enumerate(content):
+        for word in words:
+            first.setdefault(word, k)
+            last[word] = k
+    n, window = len(texts), COHESION_WINDOW
+    found: list[dict[str, float]] = []
+    for k, words in enumerate(content):
+        if not words or (k - window <= 0 and k + window >= n - 1):
+            found.append({"alone": 1.0})
+            continue
+        shared = sum(first[w] < k - window or last[w] > k + window for w in words)
+        found.append({"cohesion": shared / len(words)})
+    return found
+
+
+def features(
+    paragraph: str, around: dict[str, float] | None = None
+) -> Iterator[tuple[int | str, float]]:
     """Every feature of a paragraph with its value: hashed buckets, then shape
-    names. For training; the scorer sums the same weights faster."""
+    and context names (``around``, from ``context``). For training; the scorer
+    sums the same weights faster."""
+    yield from (around or {}).items()
     words = tokens(paragraph)
     scale = 1 / math.sqrt(len(words)) if words else 0.0
     keys = []
@@ -131,19 +190,42 @@ def features(paragraph: str) -> Iterator[tuple[int | str, float]]:
         keys.append(key)
         for bucket in buckets:
             yield bucket, scale
-    for first, second in itertools.pairwise(keys):
+    for first, second in itertools.pairwise([_START, *keys]):
         yield pair_bucket(first, second), scale
     yield from shape(paragraph, words).items()
+
+
+class _Memo(dict[_K, float]):
+    """A memo of computed weights, emptied when full: a dict whose lookups run
+    in C, so that summing a paragraph's weights is a ``map`` over its tokens."""
+
+    def __init__(self, compute: Callable[[_K], float]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: _K) -> float:
+        if len(self) >= _MEMO_MAX:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
 
 
 class Model:
     """Weights of a trained model, and the probability they give a paragraph."""
 
-    def __init__(self, weights: list[float], shapes: dict[str, float], bias: float) -> None:
+    def __init__(
+        self,
+        weights: list[float],
+        shapes: dict[str, float],
+        bias: float,
+        common: frozenset[str] = frozenset(),
+    ) -> None:
         self.weights = weights
         self.shapes = shapes
         self.bias = bias
-        self._contribution: dict[str, tuple[int, float]] = {}
+        self.common = common
+        self._words = _Memo[str](self._word_weight)
+        self._pairs = _Memo[tuple[str, str]](self._pair_weight)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
@@ -156,28 +238,43 @@ class Model:
         for gap, value in zip(data["gaps"], data["value"], strict=True):
             index += gap
             weights[index] = value / scale
-        return cls(weights, {k: float(v) for k, v in data["shapes"].items()}, data["bias"])
+        shapes = {k: float(v) for k, v in data["shapes"].items()}
+        return cls(weights, shapes, data["bias"], frozenset(data["common"]))
 
-    def _token(self, word: str) -> tuple[int, float]:
-        if (found := self._contribution.get(word)) is None:
-            key, buckets = token_buckets(word)
-            weights = self.weights
-            found = (key, sum(weights[b] for b in buckets))
-            if len(self._contribution) < 1 << 17:
-                self._contribution[word] = found
-        return found
+    def _word_weight(self, word: str) -> float:
+        """A token's whole weight: the word's and its character grams'."""
+        weights = self.weights
+        return sum(weights[b] for b in token_buckets(word)[1])
+
+    def _pair_weight(self, pair: tuple[str, str]) -> float:
+        first, second = pair
+        before = _START if first is _FIRST else token_buckets(first)[0]
+        return self.weights[pair_bucket(before, token_buckets(second)[0])]
+
+    def logits(self, paragraphs: Sequence[str]) -> list[float]:
+        """The log-odds of each paragraph of one text, read in its context."""
+        texts = [tokens(p) for p in paragraphs]
+        shapes = self.shapes
+        return [
+            self._logit(paragraph, words)
+            + sum(shapes.get(name, 0.0) * value for name, value in around.items())
+            for paragraph, words, around in zip(
+                paragraphs, texts, context(texts, self.common), strict=True
+            )
+        ]
 
     def logit(self, paragraph: str) -> float:
-        words = tokens(paragraph)
+        """The log-odds of a paragraph read alone, without the text around it."""
+        return self._logit(paragraph, tokens(paragraph)) + self.shapes.get("alone", 0.0)
+
+    def _logit(self, paragraph: str, words: list[str]) -> float:
         if not words:
             return self.bias
-        total, previous, weights = 0.0, -1, self.weights
-        for word in words:
-            key, value = self._token(word)
-            total += value
-            if previous >= 0:
-                total += weights[pair_bucket(previous, key)]
-            previous = key
+        total = sum(map(self._words.__getitem__, words)) + sum(
+            map(
+                self._pairs.__getitem__, zip(itertools.chain((_FIRST,), words), words, strict=False)
+            )
+        )
         result = self.bias + total / math.sqrt(len(words))
         shapes = self.shapes
         for name, value in shape(paragraph, words).items():
@@ -192,7 +289,7 @@ class Model:
 @lru_cache(maxsize=1)
 def model() -> Model:
     """The shipped model, loaded once per process."""
-    return Model.load()
+    return Model.load(MODEL_PATH)
 
 
 def appeal_probability(paragraph: str) -> float:

@@ -1,10 +1,14 @@
 """The text layer: find appeal blocks in the extracted paragraphs and remove
 each whole (lead-in, heading, body, buttons), cautiously in the middle of the
 article. Reported and quoted speech count less: a story about a fundraising
-drive is a story. How one paragraph is weighed is ``scoring``'s job; the learned
-paragraph model (``model``) is a second opinion on short paragraphs: it may open
-a block or widen one, but inside the text it removes nothing without a second
-kind of evidence, and never a long paragraph or quoted or reported speech."""
+drive is a story.
+
+Two readers, each explainable. The rules (``scoring``: signals of appeal
+language per language) find asks and grow them into blocks. The learned
+paragraph model (``model``) gives every paragraph log-odds of being appeal
+text; with the rules' asks added, ``segments`` finds the runs whose evidence,
+summed, pays for their edges: cheaply at the end of the text, dearly inside it.
+Removals from both are merged, with the reasons of each."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from monitor.appeals.model import appeal_probability
-from monitor.appeals.scoring import LIST_ITEM, Scored, is_reported, score
+from monitor.appeals.model import model
+from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, is_reported, score
+from monitor.appeals.segments import best_runs
 from monitor.model import Removal
 
 _MIDDLE_MAX_WORDS = 60  # a lone paragraph inside the text longer than this is the story's
@@ -32,17 +37,28 @@ _EXTEND_MAX_WORDS = 40
 _HEADING_WORDS = 8
 _BUTTON_WORDS = 6
 _BUTTONS = 2  # short lines after an appeal taken as its buttons
-# The learned model: a short paragraph it is this sure of counts as an ask ...
-_LEARNED_ASK = 0.8
-# ... and one it leans towards joins an appeal beside it.
-_LEARNED_JOIN = 0.7
-_LEARNED_MAX_WORDS = _MIDDLE_MAX_WORDS
-# Below this, a line is a label or a credit, which it reads poorly; labels have rules.
-_LEARNED_MIN_WORDS = 4
-_LEARNED_REASON = "the learned model reads it as appeal text"
-# Off: with it the text layer costs +18 % CPU over plain trafilatura (limit 15 %),
-# though heldout3 gains 3 to 12 points per layout. Turn on once it is cheaper.
-LEARNED_MODEL = False
+# Runs by the weight of their evidence (see ``_runs``): the model's log-odds,
+# clipped so that no one paragraph settles a run, lowered by a prior (most
+# paragraphs are the story's) and raised by the rules' asks; a run pays
+# ``_EDGE_COST`` at each of its ends that is not the text's.
+_LOGIT_CLIP = 6.0
+_PRIOR = -1.0
+_RULE_ASK = 2.0
+_RULE_SURE = 4.0
+_LABEL_CAP = 6.0  # most evidence the model alone gives a label (a heading, a button)
+_HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
+_EDGE_COST = 3.0
+# A run opening the text pays as much as one inside it: the lede is the story's
+# most important paragraph, and an appeal there is rare; the end is where they sit.
+_ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs one paragraph this sure, or a rule's ask
+_MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
+# Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
+# as much again as the model, and cannot lift such a paragraph into a run alone.
+# Short lines they always read, cheaply: a lead-in ("A message from ...:") opens
+# a rule block however the model reads it.
+_RULES_FLOOR = -4.0
+_ALWAYS_READ_WORDS = 12
+_MODEL_REASON = "the learned model reads these paragraphs as appeal text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +68,14 @@ class _Block:
     reason: str
 
 
-def _seeds(scores: Sequence[Scored], learned: Sequence[bool]) -> list[tuple[int, int]]:
+def _seeds(scores: Sequence[Scored]) -> list[tuple[int, int]]:
     """Runs of asks and lead-ins that belong together: (first, last) index pairs.
     Asks close together form one run; after a lead-in the run waits longer, as
     a letter to readers tells its story before it asks."""
     runs: list[tuple[int, int]] = []
     start = last = -1
     for k, s in enumerate(scores):
-        if not (s.ask or s.lead or learned[k]):
+        if not (s.ask or s.lead):
             continue
         gap = _LEAD_GAP if start >= 0 and scores[start].lead else _ASK_GAP
         if start >= 0 and k - last - 1 <= gap:
@@ -75,7 +91,6 @@ def _grow(
     scores: Sequence[Scored],
     words: Sequence[int],
     labels: Sequence[int],
-    learned: Sequence[float],
     *,
     start: int,
     end: int,
@@ -86,21 +101,21 @@ def _grow(
     for _ in range(_EXTEND):
         titled = start > 1 and 0 < labels[start - 2] <= _HEADING_WORDS
         k = start - 1
-        if start > 0 and _joins(scores[k], words[k], learned[k], opener=titled):
+        if start > 0 and _joins(scores[k], words[k], opener=titled):
             start -= 1
     for _ in range(_EXTEND):
         k = end + 1
-        if end < len(scores) - 1 and _joins(scores[k], words[k], learned[k], opener=False):
+        if end < len(scores) - 1 and _joins(scores[k], words[k], opener=False):
             end += 1
     # One title and a button or two: a label next to a label the block already
     # holds is the story's own subheading, unless it speaks the appeal's language.
     title = start > 0 and 0 < labels[start - 1] <= _HEADING_WORDS
-    if title and (not labels[start] or scores[start - 1].weight or learned[start - 1]):
+    if title and (not labels[start] or scores[start - 1].weight):
         start -= 1
     for _ in range(_BUTTONS):
         if end == len(scores) - 1 or not 0 < labels[end + 1] <= _BUTTON_WORDS:
             break
-        if labels[end] and not (scores[end + 1].weight or learned[end + 1]):
+        if labels[end] and not scores[end + 1].weight:
             break
         end += 1
     return start, end
@@ -111,14 +126,11 @@ def _grow(
 _REGISTER = frozenset({"speaks from the publication to the reader"})
 
 
-def _joins(neighbour: Scored, words: int, learned: float, *, opener: bool) -> bool:
+def _joins(neighbour: Scored, words: int, *, opener: bool) -> bool:
     """Whether a short paragraph beside an appeal belongs to it: it speaks the
-    appeal's language, or, as its titled opener, the appeal's register, or the
-    learned model takes it for appeal text."""
+    appeal's language, or, as its titled opener, the appeal's register."""
     if words > _EXTEND_MAX_WORDS:
         return False
-    if learned >= _LEARNED_JOIN:
-        return True
     if not (neighbour.weight or neighbour.voice):
         return False  # a halved signal (reported speech) is the story's
     return opener or (neighbour.weight > 0 and not _REGISTER.issuperset(neighbour.reasons))
@@ -141,7 +153,6 @@ def _is_appeal(
     scores: Sequence[Scored],
     words: Sequence[int],
     labels: Sequence[int],
-    learned: Sequence[float],
     *,
     start: int,
     end: int,
@@ -149,23 +160,15 @@ def _is_appeal(
     """Whether the evidence in paragraphs start..end suffices where they stand:
     at an edge of the text one ask does; inside it, cutting wrongly costs the
     story, so it takes a sure signal or an ask with more evidence, of which a
-    box's shape (a title, then the publication's voice, then the ask) is one.
-    The learned model's sure paragraphs count as asks at the edges; inside the
-    text, as evidence beside a rule's ask, or as a box when two of them stand
-    together."""
+    box's shape (a title, then the publication's voice, then the ask) is one."""
     inside = scores[start : end + 1]
-    taught = sum(p >= _LEARNED_ASK for p in learned[start : end + 1])
     asks = sum(s.ask for s in inside)
-    if not (asks or taught):
+    if not asks:
         return False
     if start == 0 or end == len(scores) - 1:
         return True
     if any(s.sure for s in inside) or asks > 1:
         return True  # one sure sign, or asks in a row: a box of them
-    if (asks and taught) or taught > 1:
-        return True  # two kinds of evidence, or two sure paragraphs together
-    if not asks:
-        return False
     reasons = {r for s in inside for r in s.reasons}
     evidence = sum(s.weight for s in inside)
     if end - start >= 2 and labels[start] and scores[start + 1].voice:
@@ -175,20 +178,9 @@ def _is_appeal(
     return evidence >= _MIDDLE_EVIDENCE and len(reasons) > 1 and not lone_long
 
 
-def _learned(paragraphs: Sequence[str], words: Sequence[int]) -> list[float]:
-    """The learned model's probability for each paragraph it may speak for:
-    short but no label, not a list item, not quoted or reported speech; 0 for the others."""
-    found = [0.0] * len(paragraphs)
-    if not LEARNED_MODEL:
-        return found
-    for k, paragraph in enumerate(paragraphs):
-        if not _LEARNED_MIN_WORDS <= words[
-            k
-        ] <= _LEARNED_MAX_WORDS or paragraph.lstrip().startswith(LIST_ITEM):
-            continue
-        if (p := appeal_probability(paragraph)) >= _LEARNED_JOIN and not is_reported(paragraph):
-            found[k] = p
-    return found
+def _logits(paragraphs: Sequence[str]) -> list[float]:
+    """The learned model's log-odds for every paragraph, clipped."""
+    return [max(-_LOGIT_CLIP, min(_LOGIT_CLIP, x)) for x in model().logits(paragraphs)]
 
 
 class _Scores(Sequence[Scored]):
@@ -214,41 +206,154 @@ class _Scores(Sequence[Scored]):
         return found
 
 
-def _find_blocks(paragraphs: Sequence[str]) -> list[_Block]:
-    asks = [score(p, asks_only=True) for p in paragraphs]
+def _find_blocks(paragraphs: Sequence[str], *, box: bool) -> list[_Block]:
+    logits = _logits(paragraphs)
     words = [len(p.split()) for p in paragraphs]
-    learned = _learned(paragraphs, words)
-    sure = [p >= _LEARNED_ASK for p in learned]
-    if not any(s.ask or s.lead for s in asks) and not any(sure):
-        return []  # the common case: no appeal can start anywhere
-    scores = _Scores(paragraphs)
+    asks = [
+        score(p, asks_only=True)
+        if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS
+        else NOTHING
+        for k, p in enumerate(paragraphs)
+    ]
     labels = [0 if p.lstrip().startswith(LIST_ITEM) else _label_words(p) for p in paragraphs]
+    blocks = _rule_blocks(paragraphs, asks, words, labels)
+    runs = _runs(
+        paragraphs, asks=asks, words=words, labels=labels, logits=logits, blocks=blocks, box=box
+    )
+    return _merge([*blocks, *runs])
+
+
+def _rule_blocks(
+    paragraphs: Sequence[str], asks: Sequence[Scored], words: Sequence[int], labels: Sequence[int]
+) -> list[_Block]:
+    """The blocks the rules find: asks grown over their neighbours, kept where
+    their evidence suffices (``_is_appeal``)."""
+    if not any(s.ask or s.lead for s in asks):
+        return []  # the common case: no rule block can start anywhere
+    scores = _Scores(paragraphs)
     blocks: list[_Block] = []
     taken = -1
-    for first, last in _seeds(asks, sure):
-        start, end = _grow(scores, words, labels, learned, start=first, end=last)
+    for first, last in _seeds(asks):
+        start, end = _grow(scores, words, labels, start=first, end=last)
         start = max(start, taken + 1)
-        if start > end or not _is_appeal(scores, words, labels, learned, start=start, end=end):
+        if start > end or not _is_appeal(scores, words, labels, start=start, end=end):
             continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
-        if any(learned[start : end + 1]):
-            reasons[_LEARNED_REASON] = None
         kind = "appeal block" if end > start else "paragraph"
         blocks.append(_Block(start, end, f"{kind}: " + "; ".join(reasons)))
         taken = end
     return blocks
 
 
-def strip_appeal_text(paragraphs: Sequence[str]) -> tuple[list[str], list[Removal]]:
+def _evidence(
+    paragraphs: Sequence[str],
+    *,
+    asks: Sequence[Scored],
+    labels: Sequence[int],
+    logits: Sequence[float],
+    blocks: Sequence[_Block],
+) -> list[float]:
+    """Per paragraph, the log-odds that it is appeal text: the learned model's,
+    lowered by a prior (most paragraphs are the story's), raised by the rules'
+    asks. The model reads short labels (headings, buttons) poorly, so for them
+    it only takes away: a label joins a run as its title or button, or by a
+    rule. A paragraph a rule block holds is appeal text; quoted or reported
+    speech and list items never are."""
+    found = []
+    held = {k for b in blocks for k in range(b.start, b.end + 1)}
+    for k, paragraph in enumerate(paragraphs):
+        value = logits[k] - _PRIOR
+        if labels[k]:
+            value = min(value, _LABEL_CAP)
+        if asks[k].sure:
+            value += _RULE_SURE
+        elif asks[k].ask:
+            value += _RULE_ASK
+        if k in held:
+            value = max(value, _HELD)
+        if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
+            value = -_HELD
+        found.append(value)
+    return found
+
+
+def _runs(
+    paragraphs: Sequence[str],
+    *,
+    asks: Sequence[Scored],
+    words: Sequence[int],
+    labels: Sequence[int],
+    logits: Sequence[float],
+    blocks: Sequence[_Block],
+    box: bool,
+) -> list[_Block]:
+    """Appeal runs by the weight of all their evidence (``segments``): each needs
+    a paragraph the model is sure of or a rule's ask, and none may hold half the
+    text (unless the text is one ``box``). A run takes the heading before it and
+    a button after it, as a block does."""
+    evidence = _evidence(paragraphs, asks=asks, labels=labels, logits=logits, blocks=blocks)
+    held = {k for b in blocks for k in range(b.start, b.end + 1)}
+    total = sum(words) or 1
+    found = []
+    start_cost = 0.0 if box else _EDGE_COST
+    for first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
+        last = found_last
+        inside = range(first, last + 1)
+        if not any(logits[k] >= _ANCHOR_LOGIT or asks[k].ask for k in inside):
+            continue
+        if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
+            continue
+        if not box and last == len(paragraphs) - 1:
+            # A run reaching the end of the text saves an edge by taking what
+            # follows the appeal: lines the model reads as the story's (a
+            # credit, a last sentence) stay, unless a rule speaks for them.
+            while last > first and logits[last] < 0 and not asks[last].ask and last not in held:
+                last -= 1
+        start, end = _frame(labels, first, last, len(paragraphs))
+        found.append(_Block(start, end, f"appeal block: {_MODEL_REASON}"))
+    return found
+
+
+def _frame(labels: Sequence[int], start: int, end: int, count: int) -> tuple[int, int]:
+    """A run with the title just before it and a button just after it; a label
+    beside a label the run already holds is the story's own subheading."""
+    if start > 0 and 0 < labels[start - 1] <= _HEADING_WORDS and not labels[start]:
+        start -= 1
+    if end < count - 1 and 0 < labels[end + 1] <= _BUTTON_WORDS and not labels[end]:
+        end += 1
+    return start, end
+
+
+def _merge(blocks: Sequence[_Block]) -> list[_Block]:
+    """Overlapping or touching blocks as one, with the reasons of all."""
+    merged: list[_Block] = []
+    for block in sorted(blocks, key=lambda b: b.start):
+        if merged and block.start <= merged[-1].end + 1:
+            last = merged[-1]
+            reasons = dict.fromkeys(
+                r for b in (last, block) for r in b.reason.split(": ", 1)[1].split("; ")
+            )
+            merged[-1] = _Block(
+                last.start, max(last.end, block.end), "appeal block: " + "; ".join(reasons)
+            )
+        else:
+            merged.append(block)
+    return merged
+
+
+def strip_appeal_text(
+    paragraphs: Sequence[str], *, box: bool = False
+) -> tuple[list[str], list[Removal]]:
     """Split extracted paragraphs into those kept and the appeals removed, with reasons.
 
     Removes a whole appeal block (lead-in, body, heading, buttons) at once. At the
     start or end of the text one ask to the reader suffices; inside the text it
     wants stronger evidence. Does not touch third-person reporting about appeals:
     quoted and reported speech count for less, asks must address the reader, and
-    list items are never read as appeals.
+    list items are never read as appeals. ``box``: the paragraphs are one box's
+    lines, not an article, so an appeal may take them all.
     """
-    blocks = _find_blocks(paragraphs)
+    blocks = _find_blocks(paragraphs, box=box)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
     kept = [p for k, p in enumerate(paragraphs) if k not in dropped]
     removals = [

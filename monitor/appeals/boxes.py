@@ -1,0 +1,92 @@
+"""The box layer: boxes inside the article body, judged by their words.
+
+A site pastes an appeal into its article as a box: a ``<div>`` or ``<aside>``
+holding a title, a line or two and a button. Its class may say nothing
+("block-7"), and once trafilatura has made text of the page its lines look like
+any others, so the text layer must be cautious with them (an ask in the middle
+of a story may be the story's). Before extraction the box is still one unit, and
+its edges are known: an ask anywhere in it takes the whole box, as an ask at the
+end of the text takes the lines around it. Only small boxes of two lines or more
+(or holding a button or a form) are judged: a single wrapped paragraph is running
+text, and the text layer's caution applies to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from lxml.html import HtmlElement
+
+from monitor.appeals.markup import main_content
+from monitor.appeals.text import strip_appeal_text
+from monitor.model import Removal
+
+_BOX_TAGS = ("div", "section", "aside", "form", "details", "dialog")
+# The elements a box's text is read in, each one line, as trafilatura reads them.
+_LINES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "button", "a", "label"})
+_CONTROLS = frozenset({"button", "input", "select", "textarea"})
+_BOX_MAX_CHARS = 1500  # longer is a section of the story, not a box in it
+_BOX_MAX_SHARE = 0.4  # nor may a box hold this much of the article's text
+_MIN_LINES = 2
+
+
+def _lines(box: HtmlElement) -> tuple[list[str], bool]:
+    """The box's text as lines, and whether it holds a control (a button, a field)."""
+    lines: list[str] = []
+    control = False
+    inside: set[HtmlElement] = set()
+    for element in box.iterdescendants():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions
+        control = control or tag in _CONTROLS
+        if element.getparent() in inside:
+            inside.add(element)  # read with the line that holds it
+        elif tag in _LINES:
+            inside.add(element)
+            if text := " ".join(element.text_content().split()):
+                lines.append(text)
+    if not lines and (text := " ".join(box.text_content().split())):
+        lines.append(text)
+    return lines, control
+
+
+def strip_appeal_boxes(
+    root: HtmlElement, keep: Collection[HtmlElement] = (), *, article: HtmlElement | None = None
+) -> list[Removal]:
+    """Drop, in place, the small boxes inside the article body whose words make an
+    appeal; return what went and why. Never drops a box in, holding, or inside
+    an element of ``keep``. ``article`` is the page's ``main_content``, when the
+    caller has it."""
+    if article is None:
+        body = root.find("body")
+        article = main_content(root if body is None else body)
+    if article is None:
+        return []
+    boxes = list(article.iterdescendants(*_BOX_TAGS))
+    if not boxes:
+        return []
+    total = len(article.text_content()) or 1
+    guarded = {a for k in keep for a in (k, *k.iterancestors(), *k.iterdescendants())}
+    removed: list[Removal] = []
+    for box in boxes:
+        if box in guarded or _detached(box, article):
+            continue
+        size = len(box.text_content())
+        if not size or size > _BOX_MAX_CHARS or size > _BOX_MAX_SHARE * total:
+            continue
+        lines, control = _lines(box)
+        if len(lines) < _MIN_LINES and not control:
+            continue
+        _, found = strip_appeal_text(lines, box=True)
+        if not found:
+            continue
+        box.drop_tree()
+        why = "; ".join(r.reason for r in found)
+        removed.append(Removal("\n".join(lines), f"box in the article holds an appeal: {why}"))
+    return removed
+
+
+def _detached(element: HtmlElement, article: HtmlElement) -> bool:
+    """True when an ancestor was dropped already, so the box went with it."""
+    return not any(a is article for a in element.iterancestors())

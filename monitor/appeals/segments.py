@@ -1,0 +1,52 @@
+"""Where appeal runs are, from per-paragraph evidence: the best split of the text.
+
+Each paragraph brings a score, the log-odds that it is appeal text rather than
+the story's (positive for appeal). A run of paragraphs is taken as an appeal
+when its scores, summed, outweigh the cost of its edges: one edge for a run at
+the end of the text, two for one inside it (the caller may make the start of
+the text cheap too). So an appeal at the end needs less evidence than one in
+the middle, a long letter to readers goes as one
+piece though some of its paragraphs alone would be doubtful, and a lone
+appeal-like paragraph amid the story stays unless its evidence is strong. This
+is the best path of a two-state chain (story, appeal), found by dynamic
+programming in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def best_runs(
+    scores: Sequence[float], *, edge_cost: float, start_cost: float = 0.0
+) -> list[tuple[int, int]]:
+    """The runs (first, last index, inclusive) whose summed scores best pay for
+    their edges: every run inside the text pays ``edge_cost`` twice, a run at
+    the end of the text once, a run at its start once and ``start_cost``."""
+    n = len(scores)
+    if n == 0:
+        return []
+    # The best totals so far ending in each state; the text may open in the
+    # appeal state for ``start_cost``, and close in either state for free.
+    story, appeal = 0.0, -start_cost
+    back: list[tuple[int, int]] = []  # per paragraph, the previous state behind each state
+    for score in scores:
+        from_story = story - edge_cost
+        to_story = (0, 0) if story >= appeal - edge_cost else (1, 0)
+        new_story = max(story, appeal - edge_cost)
+        to_appeal = (0, 1) if from_story > appeal else (1, 1)
+        new_appeal = max(from_story, appeal) + score
+        back.append((to_story[0], to_appeal[0]))
+        story, appeal = new_story, new_appeal
+    state = 1 if appeal > story else 0  # the end is an edge too: leaving costs nothing
+    labels = [0] * n
+    for k in range(n - 1, -1, -1):
+        labels[k] = state
+        state = back[k][state]
+    runs: list[tuple[int, int]] = []
+    for k, label in enumerate(labels):
+        if label and (k == 0 or not labels[k - 1]):
+            runs.append((k, k))
+        elif label:
+            runs[-1] = (runs[-1][0], k)
+    return runs
