@@ -17,9 +17,13 @@ One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_articl
 4. CPU time per page (``time.process_time``, warmed up, interleaved, median of
    several repetitions) and pages per second.
 
-Reads only local files. ``--misses`` lists the appeal paragraphs ours let through.
+Reads only local files. ``--misses`` lists the appeal paragraphs ours let through;
+``--sets NAME ...`` injects only those sets, ``--appeals FILE ...`` sets from
+elsewhere, and ``--model FILE`` uses another appeal model (one trained without
+those files by ``tools/train_appeal_model.py --exclude``).
 
     python benchmarks/extraction.py [--corpus DIR] [--limit N] [--reps R] [--misses]
+        [--sets NAME ...] [--appeals FILE ...] [--model FILE] [--skip SECTION ...]
 """
 
 from __future__ import annotations

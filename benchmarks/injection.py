@@ -4,11 +4,15 @@ The appeal texts live in ``injected_appeals/*.json``, written for this benchmark
 (not taken from any site). Each set says its ``role``: "tuning" sets are what the
 appeal signals were tuned against and what the learned appeal model is trained
 on (``tuning.json``; ``tuning2.json`` and ``heldout2.json``, each held out once
-and then looked at; ``tuning3.json``); "heldout" sets (``heldout3.json``) were
-written before a tuning round began and their misses are not looked at while
-tuning, so their figures show whether the removal generalises or merely
-remembers. A set may carry ``first_look``: per layout, [removed %, recall lost]
-as measured once, with the code of the day, when the set was still unseen.
+and then looked at; ``tuning3.json``); "heldout" sets are never trained on and
+their misses are not looked at: ``heldout3.json`` (its aggregate figures were
+watched while round 5 was tuned, so it is half-spent) and ``heldout4.json``
+(written by a separate author who saw neither the code nor the other sets,
+measured once before round 5 and once after). A set may carry ``first_look``:
+per layout, [removed %, recall lost] as measured once, with the code of the day,
+when the set was still unseen. ``--appeals FILE`` injects any set of the same
+format, such as the model's training sets in ``tools/appeal_data`` with a model
+trained without them (``--model``): a cross-check by authors it never read.
 
 A layout says how an appeal sits in the article: as plain ``<p>`` paragraphs at
 the end or in the middle of the article body, or as a box (a ``<div>`` with a

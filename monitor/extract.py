@@ -2,9 +2,10 @@
 
 ``extract_article`` is pure and CPU-bound: it does no I/O and runs in a process
 pool, so its arguments and result pickle. It parses the page once, drops the
-feed's ``remove`` selectors and the appeal containers from that tree, hands the
-same tree to trafilatura (in precision mode), then drops a first line that
-repeats the headline and strips appeal paragraphs from the text.
+feed's ``remove`` selectors, the appeal containers and the appeal boxes inside
+the article body from that tree, hands the same tree to trafilatura (in
+precision mode), then drops a first line that repeats the headline and strips
+appeal paragraphs from the text.
 """
 
 from __future__ import annotations

@@ -1,19 +1,22 @@
 """Find and remove appeals (donation, membership, newsletter, paywall, ad-blocker
 and cookie notices) from a page, and say why each piece went.
 
-Two layers, both pure:
+Three layers, all pure:
 
 * ``strip_appeal_containers`` works on the lxml tree before extraction and drops
   elements whose markup declares an appeal (class, id, aria-label, role, data-*),
   or that hold a "Remind me later" style button.
+* ``strip_appeal_boxes`` works on the same tree and judges the small boxes inside
+  the article body (a title, a few lines, a button) as one unit by their words.
 * ``strip_appeal_text`` works on the extracted paragraphs and drops whole
-  appeal blocks (heading, body, buttons) whose language asks the reader to give,
-  join, subscribe, log in, or turn off an ad blocker; ``scoring`` weighs each
-  paragraph with the per-language ``SIGNALS``.
+  appeal blocks (heading, body, buttons): those the per-language rules find
+  (``scoring`` weighs each paragraph with ``SIGNALS``), and the runs the learned
+  paragraph model (``model``), read in the story's context, gives enough weight.
 
-Neither layer fetches anything, and neither knows about sites: what marks an
-appeal is data (``APPEAL_TOKENS``, ``SIGNALS``), so a new language or a new
-markup habit is a new table row, not new code.
+None fetches anything, and none knows about sites: what marks an appeal is data
+(``APPEAL_TOKENS``, ``SIGNALS``, the model's weights trained on
+``tools/appeal_data``), so a new language or a new markup habit is new data,
+not new code.
 """
 
 from monitor.appeals.boxes import strip_appeal_boxes

@@ -18,6 +18,7 @@ from collections.abc import Collection
 from lxml.html import HtmlElement
 
 from monitor.appeals.markup import main_content
+from monitor.appeals.scoring import LIST_ITEM
 from monitor.appeals.text import strip_appeal_text
 from monitor.model import Removal
 
@@ -45,7 +46,8 @@ def _lines(box: HtmlElement) -> tuple[list[str], bool]:
         elif tag in _LINES:
             inside.add(element)
             if text := " ".join(element.text_content().split()):
-                lines.append(text)
+                # as trafilatura writes list items: the text layer never reads them as appeals
+                lines.append(f"{LIST_ITEM[0]}{text}" if tag == "li" else text)
     if not lines and (text := " ".join(box.text_content().split())):
         lines.append(text)
     return lines, control

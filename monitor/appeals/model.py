@@ -153,7 +153,7 @@ def context(texts: Sequence[list[str]], common: frozenset[str]) -> list[dict[str
     ``COHESION_WINDOW`` paragraphs away), or "alone" when it has no content
     words or the text no paragraph that far."""
     content = [
-        {t for t in words if len(t) >= _CONTENT_MIN_CHARS and t not in common and not t.isdigit()}
+        {t for t in set(words) - common if len(t) >= _CONTENT_MIN_CHARS and not t.isdigit()}
         for words in texts
     ]
     # Per word, the first and last paragraph using it: a word is used far from
@@ -161,9 +161,9 @@ def context(texts: Sequence[list[str]], common: frozenset[str]) -> list[dict[str
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     for k, words in enumerate(content):
-        for word in words:
-            first.setdefault(word, k)
-            last[word] = k
+        last.update(dict.fromkeys(words, k))
+    for k in range(len(content) - 1, -1, -1):
+        first.update(dict.fromkeys(content[k], k))
     n, window = len(texts), COHESION_WINDOW
     found: list[dict[str, float]] = []
     for k, words in enumerate(content):

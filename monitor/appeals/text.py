@@ -50,13 +50,14 @@ _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported sp
 _EDGE_COST = 3.0
 # A run opening the text pays as much as one inside it: the lede is the story's
 # most important paragraph, and an appeal there is rare; the end is where they sit.
-_ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs one paragraph this sure, or a rule's ask
+_ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs a sentence this sure (not a label), or a rule's ask
+_LABEL_ANCHOR_LOGIT = 3.0  # p = 0.95: a label must be this sure to carry a run
 _MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
 # Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
 # as much again as the model, and cannot lift such a paragraph into a run alone.
 # Short lines they always read, cheaply: a lead-in ("A message from ...:") opens
 # a rule block however the model reads it.
-_RULES_FLOOR = -4.0
+_RULES_FLOOR = -2.0
 _ALWAYS_READ_WORDS = 12
 _MODEL_REASON = "the learned model reads these paragraphs as appeal text"
 
@@ -299,7 +300,7 @@ def _runs(
     for first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
         last = found_last
         inside = range(first, last + 1)
-        if not any(logits[k] >= _ANCHOR_LOGIT or asks[k].ask for k in inside):
+        if not any(_anchors(k, asks=asks, labels=labels, logits=logits) for k in inside):
             continue
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
@@ -312,6 +313,21 @@ def _runs(
         start, end = _frame(labels, first, last, len(paragraphs))
         found.append(_Block(start, end, f"appeal block: {_MODEL_REASON}"))
     return found
+
+
+def _anchors(
+    k: int,
+    *,
+    asks: Sequence[Scored],
+    labels: Sequence[int],
+    logits: Sequence[float],
+) -> bool:
+    """Whether paragraph k can carry a run: a rule's ask, or a paragraph the model
+    is sure of; a label (a heading, a button: "Close", a share bar) only if the
+    model is surer still."""
+    if labels[k]:
+        return logits[k] >= _LABEL_ANCHOR_LOGIT
+    return asks[k].ask or logits[k] >= _ANCHOR_LOGIT
 
 
 def _frame(labels: Sequence[int], start: int, end: int, count: int) -> tuple[int, int]:

@@ -1,0 +1,91 @@
+"""The learned paragraph model read in its text, and the runs it drives in the text layer."""
+
+from __future__ import annotations
+
+from monitor.appeals import strip_appeal_text
+from monitor.appeals.model import COHESION_WINDOW, context, model, tokens
+
+STORY = [
+    "Flood water reached the centre of Ludwigsdorf on Sunday after the river burst its banks.",
+    "The mayor of Ludwigsdorf said two hundred homes near the river had been evacuated overnight.",
+    "Firefighters from three neighbouring towns helped to pump water out of the flooded school.",
+    "The regional weather service expects more rain in the river valley on Monday and Tuesday.",
+    "Residents of the lower town were told to move cars and valuables away from the river.",
+    "The school will stay closed this week while engineers check the building's foundations.",
+    "Insurers said claims from the flood could reach several million euros across the valley.",
+    "The mayor said the town would ask the regional government for emergency funds for the school.",
+]
+
+# Written for these tests: a letter that tells the outlet's story before it asks.
+LETTER = [
+    "A note from our editor",
+    "Two years ago this newsroom had three reporters. Today we have nine, and every one of them"
+    " is paid by people who read us rather than by advertisers or a wealthy owner.",
+    "Last winter our reporters spent four months on the hospital waiting lists that the health"
+    " department would not publish. The lists are public now.",
+    "If our work matters to you, become a member today. It takes a minute and costs less than"
+    " a coffee a week.",
+    "Become a member",
+]
+
+
+def test_context_marks_words_shared_far_away() -> None:
+    texts = [tokens(p) for p in [*STORY, "Members get early access and a monthly letter."]]
+
+    around = context(texts, model().common)
+
+    assert around[0]["cohesion"] > 0  # Ludwigsdorf and the river come back later
+    assert around[-1]["cohesion"] == 0  # the pasted line shares nothing with the story
+
+
+def test_context_of_a_short_text_is_unknown() -> None:
+    texts = [tokens(p) for p in STORY[: COHESION_WINDOW + 1]]
+
+    assert all(a == {"alone": 1.0} for a in context(texts, model().common))
+
+
+def test_a_pasted_appeal_reads_as_appeal_and_the_story_does_not() -> None:
+    text = [*STORY[:4], *LETTER, *STORY[4:]]
+
+    logits = model().logits(text)
+
+    story = logits[:4] + logits[4 + len(LETTER) :]
+    assert max(story) < 0
+    assert min(logits[5:8]) > max(story)
+
+
+def test_letter_that_tells_its_story_first_goes_whole_at_the_end() -> None:
+    kept, removals = strip_appeal_text([*STORY, *LETTER])
+
+    assert kept == STORY
+    (removal,) = removals
+    assert removal.text.splitlines() == LETTER
+    assert "the learned model reads these paragraphs as appeal text" in removal.reason
+
+
+def test_letter_in_the_middle_goes_whole() -> None:
+    kept, _ = strip_appeal_text([*STORY[:4], *LETTER, *STORY[4:]])
+
+    assert kept == STORY
+
+
+def test_story_line_after_an_appeal_at_the_end_stays() -> None:
+    """A run reaching the end saves an edge; a line the model reads as the
+    story's (a credit) is not taken along."""
+    credit = "Additional reporting by Anna Weber in Ludwigsdorf; editing by Tom Hart"
+
+    kept, _ = strip_appeal_text([*STORY, *LETTER[1:4], credit])
+
+    assert kept == [*STORY, credit]
+
+
+def test_story_about_the_newsroom_itself_stays_whole_at_the_start() -> None:
+    """The lede is never cheap to cut: a run opening the text pays as one inside it."""
+    story = [
+        "The Ludwigsdorf Courier, the town's paper since 1921, said on Monday that readers now"
+        " pay for most of its reporting after advertising revenue fell by half.",
+        "Editor Jana Roth said the paper had signed up two thousand paying members this year.",
+        *STORY[:5],
+    ]
+
+    assert strip_appeal_text(story) == (story, [])
