@@ -93,3 +93,21 @@ def test_page_without_an_article_body_is_left_alone() -> None:
     root = lxml.html.fromstring("<html><body><div><a href='/'>Home</a></div></body></html>")
 
     assert strip_appeal_boxes(root) == []
+
+
+def test_wrapper_of_story_and_appeal_loses_only_the_appeal() -> None:
+    """A small wrapper holding story paragraphs and an appeal box is no appeal
+    itself: the appeal box inside it goes, the story stays."""
+    wrapper = f"<div class='row'><p>{STORY[3]}</p><p>{STORY[4]}</p>{APPEAL_BOX}</div>"
+    more = [
+        f"Residents of district {n} will vote on the library plan in a local poll."
+        for n in range(6)
+    ]
+    paragraphs = [f"<p>{p}</p>" for p in (*STORY[:3], *STORY[5:], *more)]
+    html = f"<html><body><article>{''.join(paragraphs)}{wrapper}</article></body></html>"
+    root = lxml.html.fromstring(html)
+
+    (removal,) = strip_appeal_boxes(root)
+
+    assert removal.text.startswith("Before you scroll on")
+    assert all(p in root.text_content() for p in STORY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from monitor.appeals import strip_appeal_text
 from monitor.appeals.model import COHESION_WINDOW, context, model, tokens
+from monitor.appeals.text import _ANCHOR_LOGIT
 
 STORY = [
     "Flood water reached the centre of Ludwigsdorf on Sunday after the river burst its banks.",
@@ -50,7 +51,7 @@ def test_a_pasted_appeal_reads_as_appeal_and_the_story_does_not() -> None:
     logits = model().logits(text)
 
     story = logits[:4] + logits[4 + len(LETTER) :]
-    assert max(story) < 0
+    assert max(story) < _ANCHOR_LOGIT  # no story paragraph can carry a run
     assert min(logits[5:8]) > max(story)
 
 
@@ -80,7 +81,7 @@ def test_story_line_after_an_appeal_at_the_end_stays() -> None:
 
 
 def test_story_about_the_newsroom_itself_stays_whole_at_the_start() -> None:
-    """The lede is never cheap to cut: a run opening the text pays as one inside it."""
+    """The lede is never cheap to cut: a run opening the text pays more than one inside it."""
     story = [
         "The Ludwigsdorf Courier, the town's paper since 1921, said on Monday that readers now"
         " pay for most of its reporting after advertising revenue fell by half.",

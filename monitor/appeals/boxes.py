@@ -71,7 +71,9 @@ def strip_appeal_boxes(
     total = len(article.text_content()) or 1
     guarded = {a for k in keep for a in (k, *k.iterancestors(), *k.iterdescendants())}
     removed: list[Removal] = []
-    for box in boxes:
+    # Innermost first: an appeal box inside a wrapper of story paragraphs goes
+    # alone, and the wrapper is judged on what is left.
+    for box in reversed(boxes):
         if box in guarded or _detached(box, article):
             continue
         size = len(box.text_content())
@@ -80,13 +82,17 @@ def strip_appeal_boxes(
         lines, control = _lines(box)
         if len(lines) < _MIN_LINES and not control:
             continue
-        _, found = strip_appeal_text(lines, box=True)
-        if not found:
-            continue
+        kept, found = strip_appeal_text(lines, box=True)
+        if not found or _words(kept) > _words(lines) / 2:
+            continue  # a box that is mostly story: a wrapper, not an appeal
         box.drop_tree()
         why = "; ".join(r.reason for r in found)
         removed.append(Removal("\n".join(lines), f"box in the article holds an appeal: {why}"))
-    return removed
+    return removed[::-1]  # in the order of the page
+
+
+def _words(lines: list[str]) -> int:
+    return sum(len(line.split()) for line in lines)
 
 
 def _detached(element: HtmlElement, article: HtmlElement) -> bool:

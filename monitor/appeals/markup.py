@@ -46,7 +46,6 @@ _PRIORITY = ("class", "id", "aria-label", "role", "aria-modal", "data")
 # The elements whose markup is read: boxes and paragraphs. Reading every span,
 # link and list item of a page costs more than the rare appeal they hold.
 _SCANNED = (*_BOX_TAGS, "p", "ul")
-_BUTTONS = frozenset({"a", "button"})  # read for a dismiss label
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_WORD = re.compile(r"[\W_\d]+")
@@ -160,16 +159,18 @@ def _protected(main: HtmlElement | None, keep: Collection[HtmlElement]) -> set[H
 def _candidates(body: HtmlElement) -> list[tuple[HtmlElement, str, bool]]:
     """Elements the markup marks as an appeal: (element, reason, False) for boxes,
     in document order, then (button, label, True) for dismiss buttons, each of
-    which stands for its box. One pass over the tree: it is the cost."""
-    boxes: list[tuple[HtmlElement, str, bool]] = []
-    buttons: list[tuple[HtmlElement, str, bool]] = []
-    for element in body.iter(*_SCANNED, *_BUTTONS):
-        if element.tag in _BUTTONS:
-            if label := _dismiss_label(element):
-                buttons.append((element, label, True))
-        elif reason := _markup_reason(element):
-            boxes.append((element, reason, False))
-    return boxes + buttons
+    which stands for its box."""
+    found = [
+        (element, reason, False)
+        for element in body.iter(*_SCANNED)
+        if (reason := _markup_reason(element))
+    ]
+    found += [
+        (element, label, True)
+        for element in body.iter("a", "button")
+        if (label := _dismiss_label(element))
+    ]
+    return found
 
 
 def strip_appeal_containers(

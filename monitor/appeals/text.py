@@ -42,16 +42,19 @@ _BUTTONS = 2  # short lines after an appeal taken as its buttons
 # paragraphs are the story's) and raised by the rules' asks; a run pays
 # ``_EDGE_COST`` at each of its ends that is not the text's.
 _LOGIT_CLIP = 6.0
-_PRIOR = -1.0
+_PRIOR = -0.5
 _RULE_ASK = 2.0
 _RULE_SURE = 4.0
 _LABEL_CAP = 6.0  # most evidence the model alone gives a label (a heading, a button)
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
 _EDGE_COST = 3.0
-# A run opening the text pays as much as one inside it: the lede is the story's
-# most important paragraph, and an appeal there is rare; the end is where they sit.
+# A run opening the text pays more than one inside it: the lede is the story's
+# most important paragraph, and an appeal there is rare (a paywall notice there
+# is the rules' to find); the end is where appeals sit.
+_START_COST = 2 * _EDGE_COST
 _ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs a sentence this sure (not a label), or a rule's ask
 _LABEL_ANCHOR_LOGIT = 3.0  # p = 0.95: a label must be this sure to carry a run
+_ANCHOR_MIN_WORDS = 4  # shorter scraps that are no label ("Dear readers,") carry none
 _MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
 # Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
 # as much again as the model, and cannot lift such a paragraph into a run alone.
@@ -216,7 +219,12 @@ def _find_blocks(paragraphs: Sequence[str], *, box: bool) -> list[_Block]:
         else NOTHING
         for k, p in enumerate(paragraphs)
     ]
-    labels = [0 if p.lstrip().startswith(LIST_ITEM) else _label_words(p) for p in paragraphs]
+    labels = [
+        _label_words(p)
+        if words[k] <= _HEADING_WORDS and not p.lstrip().startswith(LIST_ITEM)
+        else 0
+        for k, p in enumerate(paragraphs)
+    ]
     blocks = _rule_blocks(paragraphs, asks, words, labels)
     runs = _runs(
         paragraphs, asks=asks, words=words, labels=labels, logits=logits, blocks=blocks, box=box
@@ -296,11 +304,13 @@ def _runs(
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     total = sum(words) or 1
     found = []
-    start_cost = 0.0 if box else _EDGE_COST
+    start_cost = 0.0 if box else _START_COST
     for first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
         last = found_last
         inside = range(first, last + 1)
-        if not any(_anchors(k, asks=asks, labels=labels, logits=logits) for k in inside):
+        if not any(
+            _anchors(k, asks=asks, words=words, labels=labels, logits=logits) for k in inside
+        ):
             continue
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
@@ -319,15 +329,16 @@ def _anchors(
     k: int,
     *,
     asks: Sequence[Scored],
+    words: Sequence[int],
     labels: Sequence[int],
     logits: Sequence[float],
 ) -> bool:
-    """Whether paragraph k can carry a run: a rule's ask, or a paragraph the model
+    """Whether paragraph k can carry a run: a rule's ask, or a sentence the model
     is sure of; a label (a heading, a button: "Close", a share bar) only if the
     model is surer still."""
     if labels[k]:
         return logits[k] >= _LABEL_ANCHOR_LOGIT
-    return asks[k].ask or logits[k] >= _ANCHOR_LOGIT
+    return asks[k].ask or (logits[k] >= _ANCHOR_LOGIT and words[k] >= _ANCHOR_MIN_WORDS)
 
 
 def _frame(labels: Sequence[int], start: int, end: int, count: int) -> tuple[int, int]:
