@@ -275,10 +275,17 @@ def test_titled_opener_in_the_publications_voice_goes_with_its_ask() -> None:
 
 
 def test_untitled_we_paragraph_before_an_ask_stays() -> None:
-    """Without a title above it, a "we" paragraph before an ask is the blog's own."""
-    ours = "We tested the router for two weeks in a flat with thick walls."
-    text = [*STORY, ours, "Please support us: donate today."]
-    assert kept(text) == [*STORY, ours]
+    """Without a title above it, a "we" paragraph before an ask is the blog's own:
+    it speaks of what the review is about."""
+    review = [
+        "The new Linkwave AX router costs $129 and promises coverage for a three-bedroom flat.",
+        "Setup took ten minutes with the Linkwave app, and the router picked its channel itself.",
+        "Two walls away from the router, the bedroom still got 300 megabits a second.",
+        "The fan is audible at night, though, and the app insists on an account.",
+    ]
+    ours = "We tested the Linkwave router for two weeks in a flat with thick walls."
+    text = [*review, ours, "Please support us: donate today."]
+    assert kept(text) == [*review, ours]
 
 
 def test_story_subheading_after_a_button_stays() -> None:

@@ -82,13 +82,28 @@ def strip_appeal_boxes(
         lines, control = _lines(box)
         if len(lines) < _MIN_LINES and not control:
             continue
-        kept, found = strip_appeal_text(lines, box=True)
+        kept, found = strip_appeal_text(lines, box=True, around=_around(box, article))
         if not found or _words(kept) > _words(lines) / 2:
             continue  # a box that is mostly story: a wrapper, not an appeal
         box.drop_tree()
         why = "; ".join(r.reason for r in found)
         removed.append(Removal("\n".join(lines), f"box in the article holds an appeal: {why}"))
     return removed[::-1]  # in the order of the page
+
+
+def _around(box: HtmlElement, article: HtmlElement) -> tuple[list[str], list[str]]:
+    """The article's paragraphs before and after the box: the story it sits in,
+    which the model reads to see whether the box speaks of the same things."""
+    before: list[str] = []
+    after: list[str] = []
+    inside = set(box.iter("p"))
+    seen = False
+    for element in article.iter("p", box.tag):
+        if element is box:
+            seen = True
+        elif element.tag == "p" and element not in inside and (text := element.text_content()):
+            (after if seen else before).append(" ".join(text.split()))
+    return before, after
 
 
 def _words(lines: list[str]) -> int:

@@ -253,15 +253,27 @@ class Model:
 
     def logits(self, paragraphs: Sequence[str]) -> list[float]:
         """The log-odds of each paragraph of one text, read in its context."""
+        return self.read(paragraphs)[0]
+
+    def read(
+        self, paragraphs: Sequence[str], *, before: Sequence[str] = (), after: Sequence[str] = ()
+    ) -> tuple[list[float], list[float | None]]:
+        """The log-odds of each paragraph of one text, read in its context, and
+        each one's cohesion with the text (None: it stands alone, see ``context``).
+        ``before`` and ``after``: more of the text around them, read for context only."""
         texts = [tokens(p) for p in paragraphs]
+        if before or after:
+            whole = [*(tokens(p) for p in before), *texts, *(tokens(p) for p in after)]
+            arounds = context(whole, self.common)[len(before) : len(before) + len(texts)]
+        else:
+            arounds = context(texts, self.common)
         shapes = self.shapes
-        return [
+        logits = [
             self._logit(paragraph, words)
             + sum(shapes.get(name, 0.0) * value for name, value in around.items())
-            for paragraph, words, around in zip(
-                paragraphs, texts, context(texts, self.common), strict=True
-            )
+            for paragraph, words, around in zip(paragraphs, texts, arounds, strict=True)
         ]
+        return logits, [around.get("cohesion") for around in arounds]
 
     def logit(self, paragraph: str) -> float:
         """The log-odds of a paragraph read alone, without the text around it."""

@@ -45,7 +45,11 @@ _LOGIT_CLIP = 6.0
 _PRIOR = -0.5
 _RULE_ASK = 2.0
 _RULE_SURE = 4.0
-_LABEL_CAP = 6.0  # most evidence the model alone gives a label (a heading, a button)
+# A paragraph sharing at most this share of its words with the story, beside
+# one the model reads at these log-odds (p = 0.95), gains this much evidence.
+_LONER_COHESION = 0.1
+_SURE_NEIGHBOUR = 3.0
+_NEIGHBOUR_BONUS = 2.0
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
 _EDGE_COST = 3.0
 # A run opening the text pays more than one inside it: the lede is the story's
@@ -182,9 +186,13 @@ def _is_appeal(
     return evidence >= _MIDDLE_EVIDENCE and len(reasons) > 1 and not lone_long
 
 
-def _logits(paragraphs: Sequence[str]) -> list[float]:
-    """The learned model's log-odds for every paragraph, clipped."""
-    return [max(-_LOGIT_CLIP, min(_LOGIT_CLIP, x)) for x in model().logits(paragraphs)]
+def _read(
+    paragraphs: Sequence[str], around: tuple[Sequence[str], Sequence[str]]
+) -> tuple[list[float], list[float | None]]:
+    """The learned model's log-odds for every paragraph, clipped, and each one's
+    cohesion with the text (``around`` it: the text before and after)."""
+    logits, cohesion = model().read(paragraphs, before=around[0], after=around[1])
+    return [max(-_LOGIT_CLIP, min(_LOGIT_CLIP, x)) for x in logits], cohesion
 
 
 class _Scores(Sequence[Scored]):
@@ -210,8 +218,10 @@ class _Scores(Sequence[Scored]):
         return found
 
 
-def _find_blocks(paragraphs: Sequence[str], *, box: bool) -> list[_Block]:
-    logits = _logits(paragraphs)
+def _find_blocks(
+    paragraphs: Sequence[str], *, box: bool, around: tuple[Sequence[str], Sequence[str]]
+) -> list[_Block]:
+    logits, cohesion = _read(paragraphs, around)
     words = [len(p.split()) for p in paragraphs]
     asks = [
         score(p, asks_only=True)
@@ -226,8 +236,18 @@ def _find_blocks(paragraphs: Sequence[str], *, box: bool) -> list[_Block]:
         for k, p in enumerate(paragraphs)
     ]
     blocks = _rule_blocks(paragraphs, asks, words, labels)
+    evidence = _evidence(
+        paragraphs, asks=asks, labels=labels, logits=logits, cohesion=cohesion, blocks=blocks
+    )
     runs = _runs(
-        paragraphs, asks=asks, words=words, labels=labels, logits=logits, blocks=blocks, box=box
+        paragraphs,
+        evidence,
+        asks=asks,
+        words=words,
+        labels=labels,
+        logits=logits,
+        blocks=blocks,
+        box=box,
     )
     return _merge([*blocks, *runs])
 
@@ -260,24 +280,31 @@ def _evidence(
     asks: Sequence[Scored],
     labels: Sequence[int],
     logits: Sequence[float],
+    cohesion: Sequence[float | None],
     blocks: Sequence[_Block],
 ) -> list[float]:
     """Per paragraph, the log-odds that it is appeal text: the learned model's,
     lowered by a prior (most paragraphs are the story's), raised by the rules'
-    asks. The model reads short labels (headings, buttons) poorly, so for them
-    it only takes away: a label joins a run as its title or button, or by a
-    rule. A paragraph a rule block holds is appeal text; quoted or reported
-    speech and list items never are."""
+    asks, and raised for a paragraph that shares no words with the story and
+    stands beside one the model is sure of: an appeal's opener sets the scene
+    before its neighbour asks. A paragraph a rule block holds is appeal text;
+    quoted or reported speech and list items never are."""
     found = []
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
+    last = len(paragraphs) - 1
     for k, paragraph in enumerate(paragraphs):
         value = logits[k] - _PRIOR
-        if labels[k]:
-            value = min(value, _LABEL_CAP)
         if asks[k].sure:
             value += _RULE_SURE
         elif asks[k].ask:
             value += _RULE_ASK
+        shared = cohesion[k]
+        if shared is not None and shared <= _LONER_COHESION and not labels[k]:
+            beside = max(
+                logits[k - 1] if k else -_LOGIT_CLIP, logits[k + 1] if k < last else -_LOGIT_CLIP
+            )
+            if beside >= _SURE_NEIGHBOUR:
+                value += _NEIGHBOUR_BONUS
         if k in held:
             value = max(value, _HELD)
         if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
@@ -288,6 +315,7 @@ def _evidence(
 
 def _runs(
     paragraphs: Sequence[str],
+    evidence: Sequence[float],
     *,
     asks: Sequence[Scored],
     words: Sequence[int],
@@ -300,7 +328,6 @@ def _runs(
     a paragraph the model is sure of or a rule's ask, and none may hold half the
     text (unless the text is one ``box``). A run takes the heading before it and
     a button after it, as a block does."""
-    evidence = _evidence(paragraphs, asks=asks, labels=labels, logits=logits, blocks=blocks)
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     total = sum(words) or 1
     found = []
@@ -369,7 +396,10 @@ def _merge(blocks: Sequence[_Block]) -> list[_Block]:
 
 
 def strip_appeal_text(
-    paragraphs: Sequence[str], *, box: bool = False
+    paragraphs: Sequence[str],
+    *,
+    box: bool = False,
+    around: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> tuple[list[str], list[Removal]]:
     """Split extracted paragraphs into those kept and the appeals removed, with reasons.
 
@@ -378,9 +408,10 @@ def strip_appeal_text(
     wants stronger evidence. Does not touch third-person reporting about appeals:
     quoted and reported speech count for less, asks must address the reader, and
     list items are never read as appeals. ``box``: the paragraphs are one box's
-    lines, not an article, so an appeal may take them all.
+    lines, not an article, so an appeal may take them all; ``around`` holds the
+    article's text before and after the box, read for context only.
     """
-    blocks = _find_blocks(paragraphs, box=box)
+    blocks = _find_blocks(paragraphs, box=box, around=around)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
     kept = [p for k, p in enumerate(paragraphs) if k not in dropped]
     removals = [
