@@ -18,9 +18,10 @@ One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_articl
    several repetitions) and pages per second.
 
 Reads only local files. ``--misses`` lists the appeal paragraphs ours let through;
-``--sets NAME ...`` injects only those sets, ``--appeals FILE ...`` sets from
-elsewhere, and ``--model FILE`` uses another appeal model (one trained without
-those files by ``tools/train_appeal_model.py --exclude``).
+``--sets NAME ...`` and ``--appeals FILE ...`` inject only those sets (by name
+from ``injected_appeals``, or any file of that format), and ``--model FILE``
+uses another appeal model (one trained without those files by
+``tools/train_appeal_model.py --exclude``).
 
     python benchmarks/extraction.py [--corpus DIR] [--limit N] [--reps R] [--misses]
         [--sets NAME ...] [--appeals FILE ...] [--model FILE] [--skip SECTION ...]
@@ -299,7 +300,7 @@ def main() -> None:
         nargs="*",
         type=Path,
         default=[],
-        help="inject these appeal files instead (a cross-check: train a model without them)",
+        help="appeal files to inject (a cross-check: train a model without them)",
     )
     parser.add_argument("--model", type=Path, help="an appeal model file to use instead")
     parser.add_argument("--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "cpu"])
@@ -312,8 +313,9 @@ def main() -> None:
     if "known" not in args.skip:
         known_appeals(args.corpus)
     if "inject" not in args.skip:
-        paths = [APPEALS_DIR / f"{n}.json" for n in args.sets] if args.sets else all_sets()
-        sets = [load_set(path) for path in args.appeals or paths]
+        named = [APPEALS_DIR / f"{n}.json" for n in args.sets or ()]
+        paths = [*named, *args.appeals] or all_sets()
+        sets = [load_set(path) for path in paths]
         injection(corpus, sets, args.misses)
     if "cpu" not in args.skip:
         cpu(corpus, args.reps)

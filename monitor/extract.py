@@ -69,9 +69,9 @@ def extract_article(
         body = root.find("body")
         article = main_content(root if body is None else body)
         removed += strip_appeal_containers(root, keep=kept, article=article)
-        removed += strip_appeal_boxes(root, keep=kept, article=article)
         title = _title(root)
         headlines = _headlines(root, title)
+        removed += strip_appeal_boxes(root, keep=kept, article=article, headline=title)
         # Elements that never hold text for the reader, which trafilatura drops
         # whole: gone first, they cost it nothing to copy and walk (about a tenth
         # of its time on the AEB pages, with the same text out on every page).
@@ -87,7 +87,7 @@ def extract_article(
         removed.append(Removal(paragraphs.pop(0).strip(), HEADLINE_REASON))
     if _word_count(paragraphs) < _MIN_ARTICLE_WORDS:
         raise ExtractError(f"no article text found in the page{where}")
-    kept_paragraphs, text_removed = strip_appeal_text(paragraphs)
+    kept_paragraphs, text_removed = strip_appeal_text(paragraphs, headline=title)
     if _word_count(kept_paragraphs) < _MIN_ARTICLE_WORDS:
         raise ExtractError(f"the page's only text is an appeal{where}")
     return Article(title=title, text="\n".join(kept_paragraphs), removed=(*removed, *text_removed))

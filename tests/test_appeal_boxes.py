@@ -111,3 +111,17 @@ def test_wrapper_of_story_and_appeal_loses_only_the_appeal() -> None:
 
     assert removal.text.startswith("Before you scroll on")
     assert all(p in root.text_content() for p in STORY)
+
+
+def test_box_with_text_outside_its_lines_is_left_to_the_text_layer() -> None:
+    """Story text in a <span> or a bare <div> would go unread with the box."""
+    box = (
+        "<div class='block-7'><div>Parents said the closure would hit the northern districts"
+        " hardest, the mayor told reporters at a tense meeting on Tuesday night.</div>"
+        "<span>The branch on Elm Street was built in 1931 and renovated in 2004.</span>"
+        "<p>Support our journalism: donate today.</p><a href='/donate'>Donate</a></div>"
+    )
+    root = lxml.html.fromstring(page(box))
+
+    assert strip_appeal_boxes(root) == []
+    assert "built in 1931" in root.text_content()

@@ -90,3 +90,44 @@ def test_story_about_the_newsroom_itself_stays_whole_at_the_start() -> None:
     ]
 
     assert strip_appeal_text(story) == (story, [])
+
+
+GAZETTE = [
+    "The Riverside Gazette launched a paid membership programme on Monday, its editor said.",
+    "The paper, which lost half its advertising revenue since 2019, hopes to sign up 5,000"
+    " members by December.",
+    "Gazette reporters covered the floods, the council elections and the hospital closure last"
+    " year.",
+    "Members pay $8 a month and get early access to investigations and a weekly letter from"
+    " the newsroom.",
+    "Similar programmes at other local papers have had mixed results, media researchers say.",
+    "At the Hartford Courier, a membership drive in 2021 brought 900 members in its first year.",
+    "The Gazette's editor, Maria Lopez, said the paper would stay free to read for everyone.",
+    "Lopez said the newsroom of twelve reporters would grow if membership targets were met.",
+    "The Gazette was founded in 1887 and has been owned by the Lopez family since 1950.",
+    "Advertising still makes up most of the Gazette's revenue, Lopez said.",
+]
+
+
+def test_story_about_a_membership_drive_stays_whole_under_its_headline() -> None:
+    """Its lines read like an appeal's, and no rule asks anything: what the
+    headline is about is the story's."""
+    headline = "Riverside Gazette launches paid membership to make up for lost advertising"
+
+    assert strip_appeal_text(GAZETTE, headline=headline) == (GAZETTE, [])
+
+
+def test_appeal_is_still_removed_under_an_unrelated_headline() -> None:
+    headline = "Flood water reaches Ludwigsdorf as the river bursts its banks"
+
+    kept, _ = strip_appeal_text([*STORY, *LETTER], headline=headline)
+
+    assert kept == STORY
+
+
+def test_reported_speech_after_an_appeal_at_the_end_stays() -> None:
+    quote = "“Every gift counts,” the director of the flood relief fund wrote on Sunday."
+
+    kept, _ = strip_appeal_text([*STORY, *LETTER[1:4], quote])
+
+    assert kept == [*STORY, quote]

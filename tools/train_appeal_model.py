@@ -115,16 +115,25 @@ def _pieces(appeal: dict[str, Any]) -> list[str]:
 
 
 def _sets() -> list[dict[str, Any]]:
-    paths = [*sorted(APPEALS.glob("*.json")), *sorted(DATA.glob("*.json"))]
-    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    """Every set but the held-out ones (a set that names no role counts as held
+    out), each name once."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in [*sorted(APPEALS.glob("*.json")), *sorted(DATA.glob("*.json"))]:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("role", "heldout") == "heldout":
+            continue
+        if data["name"] in found:
+            raise SystemExit(f"{path}: a second set named {data['name']!r}")
+        found[data["name"]] = data
+    return list(found.values())
 
 
 def appeal_sets() -> dict[str, list[Inserts]]:
-    """Appeals by set (role "tuning" or "training"). Held-out sets are never read."""
+    """Appeals by set (role "tuning" or "training")."""
     return {
         data["name"]: [Inserts(a["lang"], _pieces(a)) for a in data["appeals"]]
         for data in _sets()
-        if data.get("role", "tuning") in ("tuning", "training")
+        if data["role"] in ("tuning", "training")
     }
 
 
@@ -149,7 +158,9 @@ def article_sets(corpus: Path) -> tuple[dict[str, list[Text]], dict[str, list[In
 def common_words(texts: list[Text]) -> frozenset[str]:
     """The words most article paragraphs share: a language's function words."""
     counts = Counter(word for text in texts for p in text.paragraphs for word in set(tokens(p)))
-    return frozenset(word for word, _ in counts.most_common(COMMON))
+    # Ties broken by the word, not by the order a set happened to list them in.
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return frozenset(word for word, _ in ranked[:COMMON])
 
 
 def read_in_text(
@@ -180,6 +191,8 @@ def pasted(
 
 def train(samples: list[Sample]) -> tuple[Weights, float]:
     positives = sum(y for _, y in samples)
+    if not 0 < positives < len(samples):
+        raise SystemExit("nothing to learn from: both appeals and articles are needed")
     class_weight = {
         1: len(samples) / (2 * positives),
         0: len(samples) / (2 * (len(samples) - positives)),

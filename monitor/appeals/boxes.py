@@ -29,6 +29,9 @@ _CONTROLS = frozenset({"button", "input", "select", "textarea"})
 _BOX_MAX_CHARS = 1500  # longer is a section of the story, not a box in it
 _BOX_MAX_SHARE = 0.4  # nor may a box hold this much of the article's text
 _MIN_LINES = 2
+# The box's lines must hold this share of its words: text outside them (in a
+# <span>, a bare <div>) would go unread with the box.
+_READ_SHARE = 0.9
 
 
 def _lines(box: HtmlElement) -> tuple[list[str], bool]:
@@ -54,12 +57,16 @@ def _lines(box: HtmlElement) -> tuple[list[str], bool]:
 
 
 def strip_appeal_boxes(
-    root: HtmlElement, keep: Collection[HtmlElement] = (), *, article: HtmlElement | None = None
+    root: HtmlElement,
+    keep: Collection[HtmlElement] = (),
+    *,
+    article: HtmlElement | None = None,
+    headline: str | None = None,
 ) -> list[Removal]:
     """Drop, in place, the small boxes inside the article body whose words make an
     appeal; return what went and why. Never drops a box in, holding, or inside
     an element of ``keep``. ``article`` is the page's ``main_content``, when the
-    caller has it."""
+    caller has it; ``headline`` its title (see ``strip_appeal_text``)."""
     if article is None:
         body = root.find("body")
         article = main_content(root if body is None else body)
@@ -82,11 +89,15 @@ def strip_appeal_boxes(
         lines, control = _lines(box)
         if len(lines) < _MIN_LINES and not control:
             continue
-        kept, found = strip_appeal_text(lines, box=True, around=_around(box, article))
+        if _words(lines) < _READ_SHARE * len(box.text_content().split()):
+            continue  # text outside paragraphs, headings and links: not read line by line here
+        kept, found = strip_appeal_text(
+            lines, box=True, around=_around(box, article), headline=headline
+        )
         if not found or _words(kept) > _words(lines) / 2:
             continue  # a box that is mostly story: a wrapper, not an appeal
         box.drop_tree()
-        why = "; ".join(r.reason for r in found)
+        why = "; ".join(dict.fromkeys(r for f in found for r in f.reason.split(": ", 1)[1:]))
         removed.append(Removal("\n".join(lines), f"box in the article holds an appeal: {why}"))
     return removed[::-1]  # in the order of the page
 

@@ -239,7 +239,11 @@ class Model:
             index += gap
             weights[index] = value / scale
         shapes = {k: float(v) for k, v in data["shapes"].items()}
-        return cls(weights, shapes, data["bias"], frozenset(data["common"]))
+        return cls(weights, shapes, data["bias"], frozenset(data.get("common", ())))
+
+    def word_weight(self, word: str) -> float:
+        """A token's whole weight (positive: it speaks for an appeal)."""
+        return self._words[word]
 
     def _word_weight(self, word: str) -> float:
         """A token's whole weight: the word's and its character grams'."""
@@ -280,18 +284,18 @@ class Model:
         return self._logit(paragraph, tokens(paragraph)) + self.shapes.get("alone", 0.0)
 
     def _logit(self, paragraph: str, words: list[str]) -> float:
+        result = self.bias
+        shapes = self.shapes
+        for name, value in shape(paragraph, words).items():
+            result += shapes.get(name, 0.0) * value
         if not words:
-            return self.bias
+            return result
         total = sum(map(self._words.__getitem__, words)) + sum(
             map(
                 self._pairs.__getitem__, zip(itertools.chain((_FIRST,), words), words, strict=False)
             )
         )
-        result = self.bias + total / math.sqrt(len(words))
-        shapes = self.shapes
-        for name, value in shape(paragraph, words).items():
-            result += shapes.get(name, 0.0) * value
-        return result
+        return result + total / math.sqrt(len(words))
 
     def probability(self, paragraph: str) -> float:
         z = self.logit(paragraph)

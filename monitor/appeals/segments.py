@@ -29,15 +29,16 @@ def best_runs(
     # The best totals so far ending in each state; the text may open in the
     # appeal state for ``start_cost``, and close in either state for free.
     story, appeal = 0.0, -start_cost
-    back: list[tuple[int, int]] = []  # per paragraph, the previous state behind each state
+    # Per paragraph, the state before it on the best path into each state.
+    back: list[tuple[int, int]] = []
     for score in scores:
-        from_story = story - edge_cost
-        to_story = (0, 0) if story >= appeal - edge_cost else (1, 0)
-        new_story = max(story, appeal - edge_cost)
-        to_appeal = (0, 1) if from_story > appeal else (1, 1)
-        new_appeal = max(from_story, appeal) + score
-        back.append((to_story[0], to_appeal[0]))
-        story, appeal = new_story, new_appeal
+        into_story = 0 if story >= appeal - edge_cost else 1
+        into_appeal = 0 if story - edge_cost > appeal else 1
+        story, appeal = (
+            max(story, appeal - edge_cost),
+            max(story - edge_cost, appeal) + score,
+        )
+        back.append((into_story, into_appeal))
     state = 1 if appeal > story else 0  # the end is an edge too: leaving costs nothing
     labels = [0] * n
     for k in range(n - 1, -1, -1):

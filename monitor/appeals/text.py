@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from monitor.appeals.model import model
+from monitor.appeals.model import model, tokens
 from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, is_reported, score
 from monitor.appeals.segments import best_runs
 from monitor.model import Removal
@@ -59,6 +59,10 @@ _START_COST = 2 * _EDGE_COST
 _ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs a sentence this sure (not a label), or a rule's ask
 _LABEL_ANCHOR_LOGIT = 3.0  # p = 0.95: a label must be this sure to carry a run
 _ANCHOR_MIN_WORDS = 4  # shorter scraps that are no label ("Dear readers,") carry none
+_STEM = 5
+_TOPIC_SHARED = 1
+_TOPIC_WEIGHT = 3.0  # the model's weight for a word that makes it an appeal word
+_CONTENT_CHARS = 4
 _MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
 # Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
 # as much again as the model, and cannot lift such a paragraph into a run alone.
@@ -73,7 +77,12 @@ _MODEL_REASON = "the learned model reads these paragraphs as appeal text"
 class _Block:
     start: int
     end: int  # inclusive
-    reason: str
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        kind = "appeal block" if self.end > self.start else "paragraph"
+        return f"{kind}: " + "; ".join(self.reasons)
 
 
 def _seeds(scores: Sequence[Scored]) -> list[tuple[int, int]]:
@@ -219,7 +228,11 @@ class _Scores(Sequence[Scored]):
 
 
 def _find_blocks(
-    paragraphs: Sequence[str], *, box: bool, around: tuple[Sequence[str], Sequence[str]]
+    paragraphs: Sequence[str],
+    *,
+    box: bool,
+    around: tuple[Sequence[str], Sequence[str]],
+    headline: str | None,
 ) -> list[_Block]:
     logits, cohesion = _read(paragraphs, around)
     words = [len(p.split()) for p in paragraphs]
@@ -248,6 +261,7 @@ def _find_blocks(
         logits=logits,
         blocks=blocks,
         box=box,
+        topic=_topic(headline),
     )
     return _merge([*blocks, *runs])
 
@@ -268,8 +282,7 @@ def _rule_blocks(
         if start > end or not _is_appeal(scores, words, labels, start=start, end=end):
             continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
-        kind = "appeal block" if end > start else "paragraph"
-        blocks.append(_Block(start, end, f"{kind}: " + "; ".join(reasons)))
+        blocks.append(_Block(start, end, tuple(reasons)))
         taken = end
     return blocks
 
@@ -323,33 +336,71 @@ def _runs(
     logits: Sequence[float],
     blocks: Sequence[_Block],
     box: bool,
+    topic: frozenset[str],
 ) -> list[_Block]:
     """Appeal runs by the weight of all their evidence (``segments``): each needs
     a paragraph the model is sure of or a rule's ask, and none may hold half the
-    text (unless the text is one ``box``). A run takes the heading before it and
-    a button after it, as a block does."""
+    text (unless the text is one ``box``). A run without a rule's ask that speaks
+    of the ``topic`` (the headline's appeal words: "membership", "paywall") stays:
+    a story about a paper's membership drive reads like an appeal, and its
+    headline says so. A run takes the heading before it and a button after it,
+    as a block does."""
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     total = sum(words) or 1
     found = []
     start_cost = 0.0 if box else _START_COST
-    for first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
-        last = found_last
+    for found_first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
+        first, last = found_first, found_last
         inside = range(first, last + 1)
         if not any(
             _anchors(k, asks=asks, words=words, labels=labels, logits=logits) for k in inside
         ):
             continue
+        if (
+            topic
+            and not any(asks[k].ask for k in inside)
+            and len(topic & _stems(paragraphs, inside)) >= _TOPIC_SHARED
+        ):
+            continue  # the model's evidence alone, on what the headline is about: the story's
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
-        if not box and last == len(paragraphs) - 1:
-            # A run reaching the end of the text saves an edge by taking what
-            # follows the appeal: lines the model reads as the story's (a
-            # credit, a last sentence) stay, unless a rule speaks for them.
-            while last > first and logits[last] < 0 and not asks[last].ask and last not in held:
+        # A run reaching a free edge (the end of the text; either end of a box)
+        # saves an edge by taking what lies beyond the appeal: lines with
+        # evidence against them (a credit, a last sentence, reported speech) stay.
+        if box or last == len(paragraphs) - 1:
+            while last > first and evidence[last] < 0 and last not in held:
                 last -= 1
+        if box:
+            while first < last and evidence[first] < 0 and first not in held:
+                first += 1
         start, end = _frame(labels, first, last, len(paragraphs))
-        found.append(_Block(start, end, f"appeal block: {_MODEL_REASON}"))
+        rules = dict.fromkeys(r for k in range(start, end + 1) for r in asks[k].reasons)
+        found.append(_Block(start, end, (*rules, _MODEL_REASON)))
     return found
+
+
+def _stem_set(text: str) -> set[str]:
+    """A text's content words (not the model's common words, four letters or
+    more), cut to their first five letters: "member" meets "membership"."""
+    common = model().common
+    return {w[:_STEM] for w in tokens(text) if len(w) >= _CONTENT_CHARS and w not in common}
+
+
+def _topic(headline: str | None) -> frozenset[str]:
+    """The stems of the headline's words that the model reads as appeal words
+    ("membership", "paywall", "donors"): a story about those is about appeals."""
+    if not headline:
+        return frozenset()
+    scorer, common = model(), model().common
+    return frozenset(
+        w[:_STEM]
+        for w in tokens(headline)
+        if len(w) >= _CONTENT_CHARS and w not in common and scorer.word_weight(w) >= _TOPIC_WEIGHT
+    )
+
+
+def _stems(paragraphs: Sequence[str], inside: range) -> set[str]:
+    return {stem for k in inside for stem in _stem_set(paragraphs[k])}
 
 
 def _anchors(
@@ -384,12 +435,8 @@ def _merge(blocks: Sequence[_Block]) -> list[_Block]:
     for block in sorted(blocks, key=lambda b: b.start):
         if merged and block.start <= merged[-1].end + 1:
             last = merged[-1]
-            reasons = dict.fromkeys(
-                r for b in (last, block) for r in b.reason.split(": ", 1)[1].split("; ")
-            )
-            merged[-1] = _Block(
-                last.start, max(last.end, block.end), "appeal block: " + "; ".join(reasons)
-            )
+            reasons = tuple(dict.fromkeys((*last.reasons, *block.reasons)))
+            merged[-1] = _Block(last.start, max(last.end, block.end), reasons)
         else:
             merged.append(block)
     return merged
@@ -400,6 +447,7 @@ def strip_appeal_text(
     *,
     box: bool = False,
     around: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    headline: str | None = None,
 ) -> tuple[list[str], list[Removal]]:
     """Split extracted paragraphs into those kept and the appeals removed, with reasons.
 
@@ -409,9 +457,11 @@ def strip_appeal_text(
     quoted and reported speech count for less, asks must address the reader, and
     list items are never read as appeals. ``box``: the paragraphs are one box's
     lines, not an article, so an appeal may take them all; ``around`` holds the
-    article's text before and after the box, read for context only.
+    article's text before and after the box, read for context only; ``headline``
+    is the article's title: what the model alone reads as an appeal stays when
+    it speaks of what the headline is about.
     """
-    blocks = _find_blocks(paragraphs, box=box, around=around)
+    blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
     kept = [p for k, p in enumerate(paragraphs) if k not in dropped]
     removals = [
