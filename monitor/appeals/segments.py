@@ -2,10 +2,9 @@
 
 Each paragraph brings a score, the log-odds that it is appeal text rather than
 the story's (positive for appeal). A run of paragraphs is taken as an appeal
-when its scores, summed, outweigh the cost of its edges: one edge for a run at
-the end of the text, two for one inside it (the caller may make the start of
-the text cheap too). So an appeal at the end needs less evidence than one in
-the middle, a long letter to readers goes as one
+when its scores, summed, outweigh the cost of its edges: entering it, and
+leaving it unless it ends the text (the caller prices the text's start). So an
+appeal at the end needs less evidence than one in the middle, a long letter to readers goes as one
 piece though some of its paragraphs alone would be doubtful, and a lone
 appeal-like paragraph amid the story stays unless its evidence is strong. This
 is the best path of a two-state chain (story, appeal), found by dynamic
@@ -18,11 +17,12 @@ from collections.abc import Sequence
 
 
 def best_runs(
-    scores: Sequence[float], *, edge_cost: float, start_cost: float = 0.0
+    scores: Sequence[float], *, enter_cost: float, leave_cost: float, start_cost: float = 0.0
 ) -> list[tuple[int, int]]:
     """The runs (first, last index, inclusive) whose summed scores best pay for
-    their edges: every run inside the text pays ``edge_cost`` twice, a run at
-    the end of the text once, a run at its start once and ``start_cost``."""
+    their edges: a run pays ``enter_cost`` where it starts inside the text (or
+    ``start_cost`` at the text's start) and ``leave_cost`` where it ends inside
+    it; the end of the text costs nothing."""
     n = len(scores)
     if n == 0:
         return []
@@ -32,11 +32,11 @@ def best_runs(
     # Per paragraph, the state before it on the best path into each state.
     back: list[tuple[int, int]] = []
     for score in scores:
-        into_story = 0 if story >= appeal - edge_cost else 1
-        into_appeal = 0 if story - edge_cost > appeal else 1
+        into_story = 0 if story >= appeal - leave_cost else 1
+        into_appeal = 0 if story - enter_cost > appeal else 1
         story, appeal = (
-            max(story, appeal - edge_cost),
-            max(story - edge_cost, appeal) + score,
+            max(story, appeal - leave_cost),
+            max(story - enter_cost, appeal) + score,
         )
         back.append((into_story, into_appeal))
     state = 1 if appeal > story else 0  # the end is an edge too: leaving costs nothing

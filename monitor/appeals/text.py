@@ -39,23 +39,25 @@ _BUTTON_WORDS = 6
 _BUTTONS = 2  # short lines after an appeal taken as its buttons
 # Runs by the weight of their evidence (see ``_runs``): the model's log-odds,
 # clipped so that no one paragraph settles a run, lowered by a prior (most
-# paragraphs are the story's) and raised by the rules' asks; a run pays
-# ``_EDGE_COST`` at each of its ends that is not the text's.
+# paragraphs are the story's) and raised by the rules' asks; a run pays for
+# its edges (below).
 _LOGIT_CLIP = 6.0
 _PRIOR = -0.5
 _RULE_ASK = 2.0
 _RULE_SURE = 4.0
-# A paragraph sharing at most this share of its words with the story, beside
+# A paragraph sharing at most this share of its words with the story, before
 # one the model reads at these log-odds (p = 0.95), gains this much evidence.
 _LONER_COHESION = 0.1
 _SURE_NEIGHBOUR = 3.0
 _NEIGHBOUR_BONUS = 2.0
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
-_EDGE_COST = 3.0
-# A run opening the text pays more than one inside it: the lede is the story's
-# most important paragraph, and an appeal there is rare (a paywall notice there
-# is the rules' to find); the end is where appeals sit.
-_START_COST = 2 * _EDGE_COST
+# What a run's edges cost: entering it (what an appeal at the end of the text
+# pays), leaving it (added for one inside the text), and opening the text with
+# it, which costs most: the lede is the story's most important paragraph, and
+# an appeal there is rare (a paywall notice there is the rules' to find).
+_ENTER_COST = 3.0
+_LEAVE_COST = 1.0
+_START_COST = 6.0
 _ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs a sentence this sure (not a label), or a rule's ask
 _LABEL_ANCHOR_LOGIT = 3.0  # p = 0.95: a label must be this sure to carry a run
 _ANCHOR_MIN_WORDS = 4  # shorter scraps that are no label ("Dear readers,") carry none
@@ -299,7 +301,7 @@ def _evidence(
     """Per paragraph, the log-odds that it is appeal text: the learned model's,
     lowered by a prior (most paragraphs are the story's), raised by the rules'
     asks, and raised for a paragraph that shares no words with the story and
-    stands beside one the model is sure of: an appeal's opener sets the scene
+    stands before one the model is sure of: an appeal's opener sets the scene
     before its neighbour asks. A paragraph a rule block holds is appeal text;
     quoted or reported speech and list items never are."""
     found = []
@@ -312,12 +314,14 @@ def _evidence(
         elif asks[k].ask:
             value += _RULE_ASK
         shared = cohesion[k]
-        if shared is not None and shared <= _LONER_COHESION and not labels[k]:
-            beside = max(
-                logits[k - 1] if k else -_LOGIT_CLIP, logits[k + 1] if k < last else -_LOGIT_CLIP
-            )
-            if beside >= _SURE_NEIGHBOUR:
-                value += _NEIGHBOUR_BONUS
+        if (
+            shared is not None
+            and shared <= _LONER_COHESION
+            and not labels[k]
+            and k < last
+            and logits[k + 1] >= _SURE_NEIGHBOUR
+        ):
+            value += _NEIGHBOUR_BONUS
         if k in held:
             value = max(value, _HELD)
         if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
@@ -348,8 +352,13 @@ def _runs(
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     total = sum(words) or 1
     found = []
-    start_cost = 0.0 if box else _START_COST
-    for found_first, found_last in best_runs(evidence, edge_cost=_EDGE_COST, start_cost=start_cost):
+    runs = best_runs(
+        evidence,
+        enter_cost=_ENTER_COST,
+        leave_cost=_LEAVE_COST,
+        start_cost=0.0 if box else _START_COST,
+    )
+    for found_first, found_last in runs:
         first, last = found_first, found_last
         inside = range(first, last + 1)
         if not any(
