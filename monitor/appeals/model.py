@@ -30,7 +30,7 @@ import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -147,15 +147,18 @@ COHESION_WINDOW = 3
 _CONTENT_MIN_CHARS = 4
 
 
+def content_words(words: Iterable[str], common: frozenset[str]) -> set[str]:
+    """The words of a text that say what it is about: not among the ``common``
+    words, not a number, four letters or more."""
+    return {w for w in set(words) - common if len(w) >= _CONTENT_MIN_CHARS and not w.isdigit()}
+
+
 def context(texts: Sequence[list[str]], common: frozenset[str]) -> list[dict[str, float]]:
     """The context features of each paragraph of a text, given its tokens: its
     content words' share used elsewhere in the text (more than
     ``COHESION_WINDOW`` paragraphs away), or "alone" when it has no content
     words or the text no paragraph that far."""
-    content = [
-        {t for t in set(words) - common if len(t) >= _CONTENT_MIN_CHARS and not t.isdigit()}
-        for words in texts
-    ]
+    content = [content_words(words, common) for words in texts]
     # Per word, the first and last paragraph using it: a word is used far from
     # paragraph k when one of them is more than the window away.
     first: dict[str, int] = {}

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from monitor.appeals.model import model, tokens
+from monitor.appeals.model import content_words, model, tokens
 from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, is_reported, score
 from monitor.appeals.segments import best_runs
 from monitor.model import Removal
@@ -62,9 +62,7 @@ _ANCHOR_LOGIT = 1.4  # p = 0.8: a run needs a sentence this sure (not a label), 
 _LABEL_ANCHOR_LOGIT = 3.0  # p = 0.95: a label must be this sure to carry a run
 _ANCHOR_MIN_WORDS = 4  # shorter scraps that are no label ("Dear readers,") carry none
 _STEM = 5
-_TOPIC_SHARED = 1
 _TOPIC_WEIGHT = 3.0  # the model's weight for a word that makes it an appeal word
-_CONTENT_CHARS = 4
 _MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
 # Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
 # as much again as the model, and cannot lift such a paragraph into a run alone.
@@ -358,8 +356,8 @@ def _runs(
         leave_cost=_LEAVE_COST,
         start_cost=0.0 if box else _START_COST,
     )
-    for found_first, found_last in runs:
-        first, last = found_first, found_last
+    for run in runs:
+        first, last = run
         inside = range(first, last + 1)
         if not any(
             _anchors(k, asks=asks, words=words, labels=labels, logits=logits) for k in inside
@@ -368,7 +366,7 @@ def _runs(
         if (
             topic
             and not any(asks[k].ask for k in inside)
-            and len(topic & _stems(paragraphs, inside)) >= _TOPIC_SHARED
+            and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
@@ -388,11 +386,10 @@ def _runs(
     return found
 
 
-def _stem_set(text: str) -> set[str]:
-    """A text's content words (not the model's common words, four letters or
-    more), cut to their first five letters: "member" meets "membership"."""
-    common = model().common
-    return {w[:_STEM] for w in tokens(text) if len(w) >= _CONTENT_CHARS and w not in common}
+def _stems(text: str) -> set[str]:
+    """A text's content words cut to their first five letters: "member" meets
+    "membership"."""
+    return {w[:_STEM] for w in content_words(tokens(text), model().common)}
 
 
 def _topic(headline: str | None) -> frozenset[str]:
@@ -400,16 +397,9 @@ def _topic(headline: str | None) -> frozenset[str]:
     ("membership", "paywall", "donors"): a story about those is about appeals."""
     if not headline:
         return frozenset()
-    scorer, common = model(), model().common
-    return frozenset(
-        w[:_STEM]
-        for w in tokens(headline)
-        if len(w) >= _CONTENT_CHARS and w not in common and scorer.word_weight(w) >= _TOPIC_WEIGHT
-    )
-
-
-def _stems(paragraphs: Sequence[str], inside: range) -> set[str]:
-    return {stem for k in inside for stem in _stem_set(paragraphs[k])}
+    scorer = model()
+    words = content_words(tokens(headline), scorer.common)
+    return frozenset(w[:_STEM] for w in words if scorer.word_weight(w) >= _TOPIC_WEIGHT)
 
 
 def _anchors(
