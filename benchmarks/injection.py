@@ -8,8 +8,9 @@ and then looked at; ``tuning3.json``); "heldout" sets are never trained on and
 their misses are not looked at: ``heldout3.json`` (its aggregate figures were
 watched while round 5 was tuned, so it is half-spent) and ``heldout4.json``
 (written by a separate author who saw neither the code nor the other sets,
-measured once before round 5 and once after) and ``heldout5.json`` (likewise,
-first measured with the round-5 code). A set may carry ``first_look``:
+measured once before round 5 and once after) ``heldout5.json`` (likewise,
+first measured with the round-5 code) and ``heldout6.json`` (likewise, first
+measured with the round-6 code). A set may carry ``first_look``:
 per layout, [removed %, recall lost] as measured once, with the code of the day,
 when the set was still unseen. ``--appeals FILE`` injects any set of the same
 format, such as the model's training sets in ``tools/appeal_data`` with a model
