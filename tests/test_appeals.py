@@ -102,7 +102,15 @@ def test_reporting_about_appeals_stays(reporting: str) -> None:
 
 
 def test_single_weak_signal_at_the_end_stays() -> None:
-    text = [*STORY, "Tickets cost $20 a month for season holders."]
+    """A price line closing a story about those prices is the story's (a price
+    line pasted under a story about something else reads, rightly, as a promo)."""
+    club = [
+        "Riverside United will raise prices for season tickets next year, the club said on Monday.",
+        "The club said the rise would pay for a new stand and repairs after the winter floods.",
+        "Supporters said the rise would price out families who held season tickets for decades.",
+        "Holders who renew before June will keep this year's prices for another season, it said.",
+    ]
+    text = [*club, "Tickets cost $20 a month for season holders."]
     assert kept(text) == text
 
 
