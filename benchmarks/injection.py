@@ -9,8 +9,9 @@ their misses are not looked at: ``heldout3.json`` (its aggregate figures were
 watched while round 5 was tuned, so it is half-spent) and ``heldout4.json``
 (written by a separate author who saw neither the code nor the other sets,
 measured once before round 5 and once after) ``heldout5.json`` (likewise,
-first measured with the round-5 code) and ``heldout6.json`` (likewise, first
-measured with the round-6 code). A set may carry ``first_look``:
+first measured with the round-5 code) ``heldout6.json`` (likewise, first
+measured with the round-6 code) and ``heldout7.json`` (likewise, first measured
+with the round-7 code; asked for harder cases). A set may carry ``first_look``:
 per layout, [removed %, recall lost] as measured once, with the code of the day,
 when the set was still unseen. ``--appeals FILE`` injects any set of the same
 format, such as the model's training sets in ``tools/appeal_data`` with a model
