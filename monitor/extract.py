@@ -43,7 +43,7 @@ _WORD = re.compile(r"\w+")
 # fallbacks read only for text that is never the article's: code, media, and
 # the page's navigation, footer and form controls. Not <form>: some sites wrap
 # the whole page in one (it changes trafilatura's text on 2 of the AEB pages).
-_NEVER_TEXT = (
+NEVER_ARTICLE_TEXT = (
     "script", "style", "noscript", "template", "svg", "iframe", "link",
     "object", "embed", "canvas", "video", "audio", "map",
     "nav", "menu", "footer",
@@ -83,7 +83,7 @@ def extract_article(
         # whole: gone first (after the appeal layers read their buttons), they
         # cost it nothing to copy and walk: about a fifth of its time on the AEB
         # pages, with the same text out on every page.
-        etree.strip_elements(root, *_NEVER_TEXT, etree.Comment, with_tail=False)
+        etree.strip_elements(root, *NEVER_ARTICLE_TEXT, etree.Comment, with_tail=False)
         # Precision mode drops link lists, bylines and promo lines that the default
         # keeps, for a recall cost the benchmark shows to be small.
         document = trafilatura.bare_extraction(
