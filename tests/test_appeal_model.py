@@ -64,19 +64,6 @@ def test_letter_that_tells_its_story_first_goes_whole_at_the_end() -> None:
     assert "the learned model reads these paragraphs as appeal text" in removal.reason
 
 
-def test_letter_after_a_short_story_goes_whole() -> None:
-    """A brief story, then the outlet's letter about itself, longer than the
-    story: at the end of the text a run may hold more than half of it (inside
-    the text, such a run is the story's)."""
-    story, letter = STORY[:3], LETTER[1:3]  # no ask for the rules to find
-    assert sum(len(p.split()) for p in letter) > sum(len(p.split()) for p in story)
-
-    kept, removals = strip_appeal_text([*story, *letter])
-
-    assert kept == story
-    assert "the learned model reads these paragraphs as appeal text" in removals[0].reason
-
-
 def test_letter_in_the_middle_goes_whole() -> None:
     kept, _ = strip_appeal_text([*STORY[:4], *LETTER, *STORY[4:]])
 

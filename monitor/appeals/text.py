@@ -69,10 +69,6 @@ _ANCHOR_MIN_WORDS = 4  # shorter scraps that are no label ("Dear readers,") carr
 _STEM = 5
 _TOPIC_WEIGHT = 3.0  # the model's weight for a word that makes it an appeal word
 _MAX_RUN_SHARE = 0.5  # never a run holding half the text's words: that is the story
-# ... except at its end, where a short story is often followed by a longer letter
-# to readers: there a run may hold this much (on the out-of-author check, 0.2
-# points more removed at the end, and no more article text cut).
-_MAX_END_SHARE = 0.7
 # Below these log-odds (p < 0.018) the rules do not read a paragraph: they cost
 # as much again as the model, and cannot lift such a paragraph into a run alone.
 # Short lines they always read, cheaply: a lead-in ("A message from ...:") opens
@@ -351,9 +347,8 @@ def _runs(
 ) -> list[_Block]:
     """Appeal runs by the weight of all their evidence (``segments``): each needs
     a paragraph the model is sure of or a rule's ask, and none may hold half the
-    text (seven tenths at its end; any share when the text is one ``box``). A
-    run without a rule's ask that speaks of the ``topic`` (the headline's appeal
-    words: "membership", "paywall") stays:
+    text (unless the text is one ``box``). A run without a rule's ask that speaks
+    of the ``topic`` (the headline's appeal words: "membership", "paywall") stays:
     a story about a paper's membership drive reads like an appeal, and its
     headline says so. A run takes the heading before it and a button after it,
     as a block does."""
@@ -379,8 +374,7 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
-        share = _MAX_END_SHARE if last == len(paragraphs) - 1 else _MAX_RUN_SHARE
-        if not box and sum(words[k] for k in inside) > share * total:
+        if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
         # A run reaching a free edge (the end of the text; either end of a box)
         # saves an edge by taking what lies beyond the appeal: lines with
