@@ -32,24 +32,27 @@ from monitor.appeals import (
 from monitor.errors import ExtractError
 from monitor.model import Article, Removal
 
-__all__ = ["HEADLINE_REASON", "extract_article"]
+__all__ = ["HEADLINE_REASON", "NEVER_ARTICLE_TEXT", "drop_never_text", "extract_article"]
 
 # Fewer words than this is a menu or an error page that trafilatura made text
 # of, not an article; the caller then matches on the feed's summary instead.
 _MIN_ARTICLE_WORDS = 10
 HEADLINE_REASON = "repeats the headline, which is the article's title, not its text"
 _WORD = re.compile(r"\w+")
-# Elements trafilatura's extractor drops whole (its MANUALLY_CLEANED), which its
-# fallbacks read only for text that is never the article's: code, media, and
-# the page's navigation, footer and form controls. Not <form>: some sites wrap
-# the whole page in one (it changes trafilatura's text on 2 of the AEB pages).
-NEVER_ARTICLE_TEXT = (
+# Elements that never hold the article's text and that trafilatura's extractor
+# drops whole (``template`` aside, which it unwraps): code, media, and the
+# page's navigation, footer and form controls. Not <form>: some sites wrap the
+# whole page in one (dropping it changes trafilatura's text on 2 AEB pages).
+_CODE_AND_MEDIA = (
     "script", "style", "noscript", "template", "svg", "iframe", "link",
     "object", "embed", "canvas", "video", "audio", "map",
+)  # fmt: skip
+_PAGE_CHROME = (
     "nav", "menu", "footer",
     "input", "select", "option", "optgroup", "datalist", "textarea", "button",
     "label", "fieldset", "output", "progress",
 )  # fmt: skip
+NEVER_ARTICLE_TEXT = (*_CODE_AND_MEDIA, *_PAGE_CHROME)
 
 
 def extract_article(
@@ -79,11 +82,7 @@ def extract_article(
         title = _title(root)
         headlines = _headlines(root, title)
         removed += strip_appeal_boxes(root, keep=kept, article=article, headline=title)
-        # Elements that never hold the article's text, which trafilatura drops
-        # whole: gone first (after the appeal layers read their buttons), they
-        # cost it nothing to copy and walk: about a fifth of its time on the AEB
-        # pages, with the same text out on every page.
-        etree.strip_elements(root, *NEVER_ARTICLE_TEXT, etree.Comment, with_tail=False)
+        drop_never_text(root, article)  # after the appeal layers read the buttons
         # Precision mode drops link lists, bylines and promo lines that the default
         # keeps, for a recall cost the benchmark shows to be small.
         document = trafilatura.bare_extraction(
@@ -99,6 +98,20 @@ def extract_article(
     if _word_count(kept_paragraphs) < _MIN_ARTICLE_WORDS:
         raise ExtractError(f"the page's only text is an appeal{where}")
     return Article(title=title, text="\n".join(kept_paragraphs), removed=(*removed, *text_removed))
+
+
+def drop_never_text(root: HtmlElement, article: HtmlElement | None) -> None:
+    """Drop, in place, the elements that never hold the article's text, which
+    trafilatura drops whole anyway: gone first, they cost it nothing to copy and
+    walk (about a fifth of its time on the AEB pages, with the same text out on
+    every page). On the odd page whose ``article`` body sits inside a footer or
+    a form control, only code and media go: the rest is left to trafilatura."""
+    tags: tuple[str, ...] = NEVER_ARTICLE_TEXT
+    if article is not None and any(
+        element.tag in _PAGE_CHROME for element in (article, *article.iterancestors())
+    ):
+        tags = _CODE_AND_MEDIA
+    etree.strip_elements(root, *tags, etree.Comment, with_tail=False)
 
 
 def _normalized(text: str) -> str:
