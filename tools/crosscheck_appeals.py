@@ -9,17 +9,21 @@ seconds once the fold models are trained:
   hash of the set's name: each author's set lands whole in one fold);
 * for each fold a model is trained without it (``train_appeal_model``);
 * each of the fold's appeals is pasted into an article text of its language
-  (the fold's article sets, or AEB texts of the half the model never trains
-  on), at the end and in the middle, and the text layer
-  (``strip_appeal_text``) reads it there;
+  from the fold's article sets, at the end and in the middle, and the text
+  layer (``strip_appeal_text``) reads it there (not into AEB texts: the half
+  the model never trains on is the benchmark's, not for choosing settings);
 * the fold's article texts are also read alone (stories about fundraising,
   paywalls and newsletters among them, with no headline to guard them).
 
-It prints the share of appeal paragraphs removed per layout and host, the
+It prints the share of appeal paragraphs removed per layout and language, the
 share of host paragraphs cut with them, and the share of paragraphs cut from
-articles alone. So the text layer's settings (``--set NAME=VALUE`` overrides
-one of ``monitor/appeals/text.py``'s) and the training data can be judged on
-text by authors the model never read, without looking at the held-out sets.
+articles alone. The fold models are cached under ``.cache/``, keyed by the
+training data and the trainer's code: a change to either trains them anew.
+
+So the text layer's settings (``--set NAME=VALUE`` overrides one of
+``monitor/appeals/text.py``'s) and the training data can be judged on text by
+authors the model never read, without looking at the held-out appeal sets or
+the benchmark's held-out AEB pages.
 
     python tools/crosscheck_appeals.py [--folds 4] [--misses N] [--set NAME=VALUE ...]
 """
@@ -27,6 +31,7 @@ text by authors the model never read, without looking at the held-out sets.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
 import zlib
@@ -69,7 +74,6 @@ class Tally:
 class Data:
     appeals: dict[str, list[trainer.Inserts]]
     texts: dict[str, list[trainer.Text]]
-    aeb_hosts: list[trainer.Text]
 
 
 def fold_of(name: str, folds: int) -> int:
@@ -97,6 +101,17 @@ def train_without(corpus: Path, leave: set[str], out: Path) -> None:
     trainer.save(weights, bias, common, out)
 
 
+def data_key() -> str:
+    """What the fold models depend on: the training data and the trainer's code."""
+    digest = hashlib.sha256()
+    files = [Path(trainer.__file__), Path(appeal_model.__file__)]
+    files += sorted(trainer.DATA.glob("*.json")) + sorted(trainer.APPEALS.glob("*.json"))
+    files += sorted(trainer.PAGES.glob("*.article.txt"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def use_model(path: Path) -> None:
     appeal_model.MODEL_PATH = path
     appeal_model.model.cache_clear()
@@ -119,23 +134,22 @@ def cut_paragraphs(paragraphs: Sequence[str]) -> list[bool]:
 
 def paste_fold(
     appeals: dict[str, list[trainer.Inserts]],
-    hosts: dict[str, list[tuple[str, trainer.Text]]],
+    hosts: dict[str, list[trainer.Text]],
     seed: int,
 ) -> dict[tuple[str, str], Tally]:
-    """Each appeal pasted into a host of its language, per layout; tallies by
-    (layout, language/host source)."""
+    """Each appeal pasted into a host of its language (else an English one), per
+    layout; tallies by (layout, language)."""
     rng = random.Random(seed)  # noqa: S311 (a fixed choice of hosts, not a secret)
     tallies: dict[tuple[str, str], Tally] = {}
     for name, inserts in sorted(appeals.items()):
         for index, insert in enumerate(inserts):
             for layout in LAYOUTS:
-                source, host = rng.choice(hosts[insert.lang])
-                around = host.paragraphs
+                around = rng.choice(hosts.get(insert.lang) or hosts["en"]).paragraphs
                 at = len(around) if layout == "end" else len(around) // 2
                 size = len(insert.pieces)
                 cut = cut_paragraphs([*around[:at], *insert.pieces, *around[at:]])
                 mine = tuple(cut[at : at + size])
-                tally = tallies.setdefault((layout, f"{insert.lang}/{source}"), Tally())
+                tally = tallies.setdefault((layout, insert.lang), Tally())
                 tally.pieces += size
                 tally.removed += sum(mine)
                 tally.host += len(around)
@@ -151,19 +165,20 @@ def check(
     """Pasted appeals by (layout, host), and the fold articles read alone."""
     pasted: dict[tuple[str, str], Tally] = {}
     alone = Tally()
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache = CACHE / data_key()
+    cache.mkdir(parents=True, exist_ok=True)
     for fold in range(folds):
         leave = left_out(data, fold, folds)
-        path = CACHE / f"fold{fold}of{folds}.json"
+        path = cache / f"fold{fold}of{folds}.json"
         if retrain or not path.exists():
             train_without(corpus, leave, path)
         use_model(path)
         articles = [(n, t) for n in sorted(leave & set(data.texts)) for t in data.texts[n]]
-        hosts: dict[str, list[tuple[str, trainer.Text]]] = {
-            "en": [("aeb", t) for t in data.aeb_hosts]
-        }
+        hosts: dict[str, list[trainer.Text]] = {}
         for _, text in articles:
-            hosts.setdefault(text.lang, []).append(("sets", text))
+            hosts.setdefault(text.lang, []).append(text)
+        if "en" not in hosts:
+            raise SystemExit(f"fold {fold} of {folds} holds no English article set to paste into")
         fold_appeals = {n: data.appeals[n] for n in leave if n in data.appeals}
         for key, tally in paste_fold(fold_appeals, hosts, SEED + fold).items():
             pasted.setdefault(key, Tally()).add(tally)
@@ -178,7 +193,7 @@ def check(
 
 
 def report(pasted: dict[tuple[str, str], Tally], alone: Tally, misses: int) -> None:
-    print(f"{'layout':>8} {'host':>8} {'pieces':>7} {'removed':>8} {'host cut':>9}")
+    print(f"{'layout':>8} {'lang':>8} {'pieces':>7} {'removed':>8} {'host cut':>9}")
     rows = sorted(pasted.items())
     for layout in LAYOUTS:
         both = Tally()
@@ -190,7 +205,7 @@ def report(pasted: dict[tuple[str, str], Tally], alone: Tally, misses: int) -> N
             ((layout, "all"), both),
         ]:
             print(
-                f"{lay:>8} {host:>8} {tally.pieces:7d} {tally.removed / tally.pieces:8.2%} "
+                f"{lay:>8} {host:>8} {tally.pieces:7d} {tally.removed / max(tally.pieces, 1):8.2%} "
                 f"{tally.host_cut / max(tally.host, 1):9.3%}"
             )
         rng = random.Random(SEED)  # noqa: S311 (a fixed sample to read)
@@ -206,11 +221,13 @@ def override(settings: list[str]) -> None:
     """Set text-layer constants for this run: ``NAME=VALUE`` (a number)."""
     for setting in settings:
         name, _, value = setting.partition("=")
-        if not isinstance(getattr(text_layer, name, None), float | int):
-            raise SystemExit(
-                f"--set {setting}: no numeric setting {name} in monitor/appeals/text.py"
-            )
-        setattr(text_layer, name, type(getattr(text_layer, name))(value))
+        current = getattr(text_layer, name, None)
+        if not isinstance(current, float | int):
+            raise SystemExit(f"--set {setting}: no numeric setting {name} in the text layer")
+        try:
+            setattr(text_layer, name, type(current)(value))
+        except ValueError:
+            raise SystemExit(f"--set {setting}: {value!r} is not a value for {name}") from None
 
 
 def main() -> None:
@@ -224,7 +241,7 @@ def main() -> None:
     args = parser.parse_args()
     override(args.set)
     texts, _ = trainer.article_sets(args.corpus)
-    data = Data(trainer.appeal_sets(), texts, trainer.aeb_texts(args.corpus, "heldout"))
+    data = Data(trainer.appeal_sets(), texts)
     pasted, alone = check(data, args.corpus, args.folds, retrain=args.retrain, show_cuts=args.cuts)
     report(pasted, alone, args.misses)
 
