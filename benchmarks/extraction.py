@@ -14,17 +14,21 @@ One run prints, for plain ``trafilatura.extract(html)`` and for ``extract_articl
    un-injected page (also on the AEB half held out from the model's training
    alone), beside the set's first look (the figures measured once while it was
    unseen);
-4. CPU time per page (``time.process_time``, warmed up, interleaved, median of
+4. news stories whose subject is an appeal (a pledge drive, a paywall, a
+   newsletter business; see ``on_topic.py``), held out: the share of their
+   paragraphs kept, and how many stories come out whole;
+5. CPU time per page (``time.process_time``, warmed up, interleaved, median of
    several repetitions) and pages per second.
 
-Reads only local files. ``--misses`` lists the appeal paragraphs ours let through;
+Reads only local files. ``--misses`` lists the appeal paragraphs ours let through
+(and ``--cuts`` the story paragraphs it cut);
 ``--sets NAME ...`` and ``--appeals FILE ...`` inject only those sets (by name
 from ``injected_appeals``, or any file of that format), and ``--model FILE``
 uses another appeal model (one trained without those files by
 ``tools/train_appeal_model.py --exclude``).
 
     python benchmarks/extraction.py [--corpus DIR] [--limit N] [--reps R] [--misses]
-        [--sets NAME ...] [--appeals FILE ...] [--model FILE] [--skip SECTION ...]
+        [--cuts] [--sets NAME ...] [--appeals FILE ...] [--model FILE] [--skip SECTION ...]
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from injection import (
     load_set,
     surviving,
 )
+from on_topic import StorySet, cut, load_stories, story_sets
 
 from monitor.appeals import model as appeal_model
 from monitor.appeals.model import trained_on
@@ -203,6 +208,30 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
             )
 
 
+def on_topic(sets: list[StorySet], show_cuts: bool) -> None:
+    """Section 4: stories about appeals, per extractor: paragraphs kept, stories whole."""
+    for story_set in sets:
+        stories = story_set.stories
+        total = sum(len(s.paragraphs) for s in stories)
+        langs = ", ".join(sorted({s.lang for s in stories}))
+        print(
+            f"\n== On-topic stories, {story_set.role.upper()} set '{story_set.name}':"
+            f" {len(stories)} stories, {total} paragraphs ({langs})"
+        )
+        for name, extract in EXTRACTORS.items():
+            lost = [cut(story, extract(story.page())) for story in stories]
+            gone = sum(map(len, lost))
+            whole = sum(not paragraphs for paragraphs in lost)
+            print(
+                f"{name:>8}  {1 - gone / total:7.2%} of paragraphs kept,"
+                f" {whole} of {len(stories)} stories whole"
+            )
+            if show_cuts and name == "ours":
+                for story, paragraphs in zip(stories, lost, strict=True):
+                    for paragraph in paragraphs:
+                        print(f"   cut from '{story.headline[:50]}': {paragraph[:100]}")
+
+
 def _first_look(appeal_set: AppealSet, layout: Layout) -> str:
     """The set's figures for the layout as first measured, while it was unseen."""
     removed, lost = appeal_set.first_look.get(layout.name, [None, None])
@@ -292,6 +321,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
     parser.add_argument("--reps", type=int, default=5, help="CPU timing repetitions")
     parser.add_argument("--misses", action="store_true", help="list appeals ours let through")
+    parser.add_argument("--cuts", action="store_true", help="list story paragraphs ours cut")
+    parser.add_argument(
+        "--stories", nargs="*", type=Path, default=[], help="on-topic story files to read instead"
+    )
     parser.add_argument(
         "--sets", nargs="*", default=None, help="appeal sets to inject (default: all)"
     )
@@ -303,7 +336,9 @@ def main() -> None:
         help="appeal files to inject (a cross-check: train a model without them)",
     )
     parser.add_argument("--model", type=Path, help="an appeal model file to use instead")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "cpu"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["aeb", "known", "inject", "topic", "cpu"]
+    )
     args = parser.parse_args()
     if args.model:
         appeal_model.MODEL_PATH = args.model
@@ -317,6 +352,8 @@ def main() -> None:
         paths = [*named, *args.appeals] or all_sets()
         sets = [load_set(path) for path in paths]
         injection(corpus, sets, args.misses)
+    if "topic" not in args.skip:
+        on_topic([load_stories(p) for p in args.stories] or story_sets(), args.cuts)
     if "cpu" not in args.skip:
         cpu(corpus, args.reps)
 
