@@ -9,6 +9,7 @@ import pytest
 
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
+from monitor.appeals.scoring import score
 from monitor.appeals.signals import SCRIPTS
 
 STORY = [
@@ -350,3 +351,32 @@ def test_learned_model_alone_does_not_cut_a_long_or_quoted_paragraph_in_the_midd
     for paragraph in (quoted, long):
         text = [*STORY[:2], paragraph, *STORY[2:]]
         assert kept(text) == text
+
+
+def test_how_to_in_a_story_about_subscriptions_stays() -> None:
+    """Second person about a subscription, inside a story about its price: the
+    rules hear an appeal, the model reads the story's text, and inside the text
+    the rules alone do not cut."""
+    story = [
+        "The streaming service Lumen will raise the price of its ad-free plan to $15.49 a"
+        " month from March, the second increase in eighteen months.",
+        "The basic plan with advertising stays at $6.99. Annual plans rise by about ten percent.",
+        "Changing plans",
+        "To cancel, open Settings, choose Membership and select End plan; you can keep"
+        " watching until the end of the billing period.",
+        "Lumen said the money would pay for live football and more original series.",
+        "Analysts expect rival services to follow within the year.",
+    ]
+
+    assert kept(story) == story
+
+
+def test_russian_noun_in_ite_is_not_an_imperative() -> None:
+    """A noun in -ите after a preposition ("about the defence") is no imperative
+    ("defend!"): a sentence about the newsroom's defence in court does not speak
+    to the reader."""
+    sentence = "Деньги пойдут на юристов редакции в трёх делах о защите деловой репутации."  # noqa: RUF001
+    imperative = "Защитите редакцию: поддержите нас сегодня."
+
+    assert "speaks to the reader" not in " ".join(score(sentence).reasons)
+    assert "speaks to the reader" in " ".join(score(imperative).reasons)

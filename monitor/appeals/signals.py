@@ -52,7 +52,13 @@ _EN_THIS_TEXT = (
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь").
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-_RU_YOU = r"\b(?:\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
+# A word in -ите after a preposition is a noun ("о защите", "на орбите"): an  # noqa: RUF003
+# imperative never follows one.
+_RU_AFTER_PREPOSITION = "".join(
+    f"(?<!\\b{p} )"
+    for p in ("о", "об", "в", "во", "на", "при", "по", "к", "ко")  # noqa: RUF001
+)
+_RU_YOU = rf"\b(?:{_RU_AFTER_PREPOSITION}\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
 _RU_TOPICS = (
     r"\b(?:(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
     r"приложени|уведомлени|клуб)\w*|e-?mail)"

@@ -253,7 +253,7 @@ def _find_blocks(
         else 0
         for k, p in enumerate(paragraphs)
     ]
-    blocks = _rule_blocks(paragraphs, asks, words, labels)
+    blocks = _rule_blocks(paragraphs, asks, words, labels, logits)
     evidence = _evidence(
         paragraphs, asks=asks, labels=labels, logits=logits, cohesion=cohesion, blocks=blocks
     )
@@ -272,7 +272,11 @@ def _find_blocks(
 
 
 def _rule_blocks(
-    paragraphs: Sequence[str], asks: Sequence[Scored], words: Sequence[int], labels: Sequence[int]
+    paragraphs: Sequence[str],
+    asks: Sequence[Scored],
+    words: Sequence[int],
+    labels: Sequence[int],
+    logits: Sequence[float],
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
@@ -285,6 +289,15 @@ def _rule_blocks(
         start, end = _grow(scores, words, labels, start=first, end=last)
         start = max(start, taken + 1)
         if start > end or not _is_appeal(scores, words, labels, start=start, end=end):
+            continue
+        # Inside the text, the rules alone do not cut: a how-to in a story about
+        # subscriptions speaks to "you" about them too. Unless a sign is sure,
+        # the model must read some sentence of the block (not just a short
+        # label, which it reads less surely) as appeal text.
+        inside = start > 0 and end < len(paragraphs) - 1
+        sure = any(s.sure for s in scores[start : end + 1])
+        sentences = [k for k in range(start, end + 1) if not labels[k]] or [start]
+        if inside and not sure and max(logits[k] for k in sentences) < 0:
             continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
         blocks.append(_Block(start, end, tuple(reasons)))
@@ -376,6 +389,7 @@ def _runs(
             continue  # the model's evidence alone, on what the headline is about: the story's
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
+
         # A run reaching a free edge (the end of the text; either end of a box)
         # saves an edge by taking what lies beyond the appeal: lines with
         # evidence against them (a credit, a last sentence, reported speech) stay.
