@@ -2,11 +2,13 @@
 
 A story whose subject is a pledge drive, a paywall or a newsletter business reads
 like an appeal, and quotes one; cutting it hides the words a user watches for.
-The stories live in ``on_topic/*.json``, written for this benchmark by an author
-who saw neither the code nor the training data ("heldout": never trained on or
-tuned against, and their cuts are not looked at). Each is served as a plain
-news page (headline, paragraphs, a subheading as ``<h2>``) and extracted; a
-paragraph counts as kept when its words are in the extracted text.
+The stories live in ``on_topic/*.json``, each set written for this benchmark by
+an author who saw neither the code nor the training data. A set says its
+``role``: "heldout" (never trained on or tuned against, its cuts not looked at)
+or "tuning" (its cuts were looked at and fixed: ``heldout_stories.json``, after
+its first look). Each story is served as a plain news page (headline,
+paragraphs, a subheading as ``<h2>``) and extracted; a paragraph counts as kept
+when its words are in the extracted text.
 """
 
 from __future__ import annotations
