@@ -117,6 +117,58 @@ def test_story_about_a_membership_drive_stays_whole_under_its_headline() -> None
     assert strip_appeal_text(GAZETTE, headline=headline) == (GAZETTE, [])
 
 
+# Written for these tests: a story about a pledge drive, with a section head and
+# an ending that read like an appeal's and share no word with the headline's.
+PLEDGE_DRIVE = [
+    "Harbour Community Radio began its autumn fundraising week on Monday, asking listeners"
+    " to make up for a grant the county withdrew in the summer.",
+    "The station, run by four staff and sixty volunteers, needs about $120,000 to keep its"
+    " evening news bulletin on air next year.",
+    "County officials said in July that the grant, worth $45,000 a year since 2009, would go"
+    " to a new youth employment scheme instead.",
+    "The decision drew protests from fishermen and ferry workers, who rely on the bulletin"
+    " for weather and harbour notices in winter.",
+    "Thank-you gifts and matching money",
+    "Listeners who give $10 a month receive a mug; a local bakery has promised to match"
+    " every gift up to $20,000.",
+    "Volunteers will take calls in the studio from 7 a.m. until 9 p.m. each weekday.",
+    "The appeal closes on Sunday. Gifts can also be made on the station's website.",
+]
+
+
+def test_story_whose_subject_is_an_appeal_stays_whole() -> None:
+    """The headline names the subject (fundraising): what the learned model alone
+    reads as appeal text is the story's, section head and ending included."""
+    headline = "Harbour Community Radio opens fundraising week after losing county grant"
+
+    assert strip_appeal_text(PLEDGE_DRIVE, headline=headline) == (PLEDGE_DRIVE, [])
+
+
+def test_story_whose_lede_names_the_subject_twice_stays_whole() -> None:
+    """Without a telling headline, a lede naming the subject twice (a fundraising
+    week, donors) says the same."""
+    lede = (
+        "Harbour Community Radio began its autumn fundraising week on Monday, asking donors"
+        " to make up for a grant the county withdrew in the summer."
+    )
+    story = [lede, *PLEDGE_DRIVE[1:]]
+
+    kept, _ = strip_appeal_text(story, headline="Harbour radio loses county grant")
+
+    assert kept == story
+
+
+def test_an_ask_at_the_end_of_such_a_story_still_goes() -> None:
+    """Only the model's evidence alone is held back: the outlet's own ask, which
+    the rules find, still goes."""
+    headline = "Harbour Community Radio opens fundraising week after losing county grant"
+    ask = "Support our reporting: become a member today for $5 a month."
+
+    kept, _ = strip_appeal_text([*PLEDGE_DRIVE, ask], headline=headline)
+
+    assert kept == PLEDGE_DRIVE
+
+
 def test_appeal_is_still_removed_under_an_unrelated_headline() -> None:
     headline = "Flood water reaches Ludwigsdorf as the river bursts its banks"
 

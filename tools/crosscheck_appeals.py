@@ -8,17 +8,20 @@ seconds once the fold models are trained:
 * the appeal sets and the article sets are dealt into ``--folds`` folds (by a
   hash of the set's name: each author's set lands whole in one fold);
 * for each fold a model is trained without it (``train_appeal_model``);
-* each of the fold's appeals is pasted into an article text of its language
-  from the fold's article sets, at the end and in the middle, and the text
-  layer (``strip_appeal_text``) reads it there (not into AEB texts: the half
-  the model never trains on is the benchmark's, not for choosing settings);
+* each of the fold's appeals is pasted into an article text of its language,
+  at the end and in the middle, and the text layer (``strip_appeal_text``)
+  reads it there: a text of the fold's article sets (written near the appeals'
+  subjects: many are stories about fundraising or paywalls), or, in English,
+  one of general news (AEB texts of the half the model trains on: the other
+  half is the benchmark's, not for choosing settings);
 * the fold's article texts are also read alone (stories about fundraising,
   paywalls and newsletters among them, with no headline to guard them).
 
 It prints the share of appeal paragraphs removed per layout and language, the
-share of host paragraphs cut with them, and the share of paragraphs cut from
-articles alone. The fold models are cached under ``.cache/``, keyed by the
-training data and the trainer's code: a change to either trains them anew.
+share of host paragraphs cut with them (per language and host source), and
+the share of paragraphs cut from articles alone. The fold models are cached
+under ``.cache/``, keyed by the training data and the trainer's code: a change
+to either trains them anew.
 
 So the text layer's settings (``--set NAME=VALUE`` overrides one of
 ``monitor/appeals/text.py``'s) and the training data can be judged on text by
@@ -134,22 +137,23 @@ def cut_paragraphs(paragraphs: Sequence[str]) -> list[bool]:
 
 def paste_fold(
     appeals: dict[str, list[trainer.Inserts]],
-    hosts: dict[str, list[trainer.Text]],
+    hosts: dict[str, list[tuple[str, trainer.Text]]],
     seed: int,
 ) -> dict[tuple[str, str], Tally]:
     """Each appeal pasted into a host of its language (else an English one), per
-    layout; tallies by (layout, language)."""
+    layout; tallies by (layout, language/host source)."""
     rng = random.Random(seed)  # noqa: S311 (a fixed choice of hosts, not a secret)
     tallies: dict[tuple[str, str], Tally] = {}
     for name, inserts in sorted(appeals.items()):
         for index, insert in enumerate(inserts):
             for layout in LAYOUTS:
-                around = rng.choice(hosts.get(insert.lang) or hosts["en"]).paragraphs
+                source, host = rng.choice(hosts.get(insert.lang) or hosts["en"])
+                around = host.paragraphs
                 at = len(around) if layout == "end" else len(around) // 2
                 size = len(insert.pieces)
                 cut = cut_paragraphs([*around[:at], *insert.pieces, *around[at:]])
                 mine = tuple(cut[at : at + size])
-                tally = tallies.setdefault((layout, insert.lang), Tally())
+                tally = tallies.setdefault((layout, f"{insert.lang}/{source}"), Tally())
                 tally.pieces += size
                 tally.removed += sum(mine)
                 tally.host += len(around)
@@ -174,9 +178,11 @@ def check(
             train_without(corpus, leave, path)
         use_model(path)
         articles = [(n, t) for n in sorted(leave & set(data.texts)) for t in data.texts[n]]
-        hosts: dict[str, list[trainer.Text]] = {}
+        hosts: dict[str, list[tuple[str, trainer.Text]]] = {
+            "en": [("news", t) for t in data.texts["aeb-train"]]
+        }
         for _, text in articles:
-            hosts.setdefault(text.lang, []).append(text)
+            hosts.setdefault(text.lang, []).append(("sets", text))
         if "en" not in hosts:
             raise SystemExit(f"fold {fold} of {folds} holds no English article set to paste into")
         fold_appeals = {n: data.appeals[n] for n in leave if n in data.appeals}
@@ -193,7 +199,7 @@ def check(
 
 
 def report(pasted: dict[tuple[str, str], Tally], alone: Tally, misses: int) -> None:
-    print(f"{'layout':>8} {'lang':>8} {'pieces':>7} {'removed':>8} {'host cut':>9}")
+    print(f"{'layout':>8} {'host':>8} {'pieces':>7} {'removed':>8} {'host cut':>9}")
     rows = sorted(pasted.items())
     for layout in LAYOUTS:
         both = Tally()

@@ -382,3 +382,17 @@ IMPERATIVES = frozenset(
         "отключить",
     ]
 )
+
+# Per language, the words that say a story is *about* appeals: a fundraising
+# drive, a membership scheme, a paywall, newsletters, cookies, ad blockers. A
+# headline or a lede naming one makes the learned model's evidence alone too
+# weak to cut (``text``): such a story reads like an appeal from end to end.
+SUBJECTS: dict[str, str] = {
+    "en": r"\b(?:donat\w*|donors?|fund-?rais\w*|crowd-?fund\w*|pledge drives?|membership|"
+    r"subscri\w*|paywall\w*|newsletters?|cookies?|ad[- ]?block\w*|patreon|substack|boosty|"
+    r"telethon|paid tier)\b",
+    "ru": r"(?<!\w)(?:пожертв\w*|донат\w*|краудфанд\w*|"
+    r"сбор\w* (?:средств|денег|пожертвований)|"  # noqa: RUF001
+    r"подписк\w*(?! о невыезде)|пейвол\w*|платн\w* доступ\w*|рассылк\w*|cookie|куки|"  # noqa: RUF001
+    r"блокировщик\w*|фандрайз\w*|благотворит\w*|телемарафон\w*|членск\w* взнос\w*)(?!\w)",
+}

@@ -20,6 +20,7 @@ from typing import overload
 from monitor.appeals.model import content_words, model, tokens
 from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, is_reported, score
 from monitor.appeals.segments import best_runs
+from monitor.appeals.signals import SUBJECTS
 from monitor.model import Removal
 
 _MIDDLE_MAX_WORDS = 60  # a lone paragraph inside the text longer than this is the story's
@@ -50,6 +51,7 @@ _RULE_SURE = 4.0
 _LONER_COHESION = 0.1
 _SURE_NEIGHBOUR = 3.0
 _NEIGHBOUR_BONUS = 2.0
+_STORY_SIDE = 1.0  # the evidence of a paragraph without an ask in a story about appeals
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
 # What a run's edges cost: entering it (what an appeal at the end of the text
 # pays), leaving it (added for one inside the text), and opening the text with
@@ -116,16 +118,19 @@ def _grow(
     *,
     start: int,
     end: int,
+    about: bool,
 ) -> tuple[int, int]:
     """Widen a run over neighbouring appeal vocabulary, then take the heading just
     before it and the buttons just after it: short labels of any words, as a
-    box's title and its "Count me in" belong to the appeal, whatever they say."""
-    for _ in range(_EXTEND):
+    box's title and its "Count me in" belong to the appeal, whatever they say.
+    In a story ``about`` appeals, the neighbours' appeal vocabulary is the
+    story's: only the heading and the buttons are taken."""
+    for _ in range(0 if about else _EXTEND):
         titled = start > 1 and 0 < labels[start - 2] <= _HEADING_WORDS
         k = start - 1
         if start > 0 and _joins(scores[k], words[k], opener=titled):
             start -= 1
-    for _ in range(_EXTEND):
+    for _ in range(0 if about else _EXTEND):
         k = end + 1
         if end < len(scores) - 1 and _joins(scores[k], words[k], opener=False):
             end += 1
@@ -253,9 +258,16 @@ def _find_blocks(
         else 0
         for k, p in enumerate(paragraphs)
     ]
-    blocks = _rule_blocks(paragraphs, asks, words, labels, logits)
+    about = _about_appeals(paragraphs, logits, headline=headline, box=box)
+    blocks = _rule_blocks(paragraphs, asks, words, labels, logits, about=about)
     evidence = _evidence(
-        paragraphs, asks=asks, labels=labels, logits=logits, cohesion=cohesion, blocks=blocks
+        paragraphs,
+        asks=asks,
+        labels=labels,
+        logits=logits,
+        cohesion=cohesion,
+        blocks=blocks,
+        about=about,
     )
     runs = _runs(
         paragraphs,
@@ -277,6 +289,8 @@ def _rule_blocks(
     words: Sequence[int],
     labels: Sequence[int],
     logits: Sequence[float],
+    *,
+    about: bool,
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
@@ -286,7 +300,7 @@ def _rule_blocks(
     blocks: list[_Block] = []
     taken = -1
     for first, last in _seeds(asks):
-        start, end = _grow(scores, words, labels, start=first, end=last)
+        start, end = _grow(scores, words, labels, start=first, end=last, about=about)
         start = max(start, taken + 1)
         if start > end or not _is_appeal(scores, words, labels, start=start, end=end):
             continue
@@ -313,13 +327,17 @@ def _evidence(
     logits: Sequence[float],
     cohesion: Sequence[float | None],
     blocks: Sequence[_Block],
+    about: bool,
 ) -> list[float]:
     """Per paragraph, the log-odds that it is appeal text: the learned model's,
     lowered by a prior (most paragraphs are the story's), raised by the rules'
     asks, and raised for a paragraph that shares no words with the story and
     stands before one the model is sure of: an appeal's opener sets the scene
     before its neighbour asks. A paragraph a rule block holds is appeal text;
-    quoted or reported speech and list items never are."""
+    quoted or reported speech and list items never are. In a story ``about``
+    appeals (a pledge drive, a paywall), every paragraph reads like one: there
+    the model's evidence alone counts against, and only the rules' asks (the
+    outlet's own appeal after the story) are appeal text."""
     found = []
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     last = len(paragraphs) - 1
@@ -338,6 +356,8 @@ def _evidence(
             and logits[k + 1] >= _SURE_NEIGHBOUR
         ):
             value += _NEIGHBOUR_BONUS
+        if about and not asks[k].ask:
+            value = min(value, -_STORY_SIDE)
         if k in held:
             value = max(value, _HELD)
         if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
@@ -409,6 +429,23 @@ def _stems(text: str) -> set[str]:
     """A text's content words cut to their first five letters: "member" meets
     "membership"."""
     return {w[:_STEM] for w in content_words(tokens(text), model().common)}
+
+
+_SUBJECT = re.compile("|".join(SUBJECTS.values()), re.IGNORECASE)
+_LEDE_SUBJECTS = 2
+
+
+def _about_appeals(
+    paragraphs: Sequence[str], logits: Sequence[float], *, headline: str | None, box: bool
+) -> bool:
+    """Whether the story's subject is an appeal (a pledge drive, a paywall): its
+    headline names one, or its lede (when the model reads that as the story's)
+    names two ("paying subscribers" alone is a detail of many a business story).
+    A box has no lede of its own: only the headline counts."""
+    if _SUBJECT.search(headline or ""):
+        return True
+    lede = paragraphs[0] if paragraphs and not box and logits[0] < 0 else ""
+    return len({m.group(0).casefold() for m in _SUBJECT.finditer(lede)}) >= _LEDE_SUBJECTS
 
 
 def _topic(headline: str | None) -> frozenset[str]:
