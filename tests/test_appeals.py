@@ -9,7 +9,7 @@ import pytest
 
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
-from monitor.appeals.scoring import score
+from monitor.appeals.scoring import is_reported, score
 from monitor.appeals.signals import SCRIPTS
 
 STORY = [
@@ -380,3 +380,22 @@ def test_russian_noun_in_ite_is_not_an_imperative() -> None:
 
     assert "speaks to the reader" not in " ".join(score(sentence).reasons)
     assert "speaks to the reader" in " ".join(score(imperative).reasons)
+
+
+def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:
+    """British style quotes the notice in single quotes: a story quoting a paywall
+    notice is reporting it. An apostrophe ("You've", "readers'") opens no quote."""
+    story = [
+        "The Harlow Gazette will start charging for online stories on 1 March, its owner"
+        " said on Thursday.",
+        "Readers will see five articles a month free. After that a notice will read:"
+        " 'You've reached your free article limit. Subscribe for $1 for your first month"
+        " to keep reading.'",
+        "The standard price will be $8.99 a month, or $79 a year for print subscribers.",
+        "The Gazette's owner said online advertising no longer paid for its newsroom of"
+        " eleven journalists.",
+        "Other local papers in the county started charging last year.",
+    ]
+
+    assert kept(story) == story
+    assert not is_reported("You've read our readers' favourite stories: don't miss them.")

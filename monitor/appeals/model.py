@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from monitor.appeals.signals import IMPERATIVES
+from monitor.appeals.signals import IMPERATIVES, QUOTE_MARKS, QUOTED
 
 MODEL_PATH = Path(__file__).with_name("appeal_model.json")
 BITS = 16
@@ -70,12 +70,10 @@ _YOU = frozenset(
 _PRICE = re.compile(
     r"[$€£₽¢]|\d\s?(?:[рР]уб|[рР]\.|usd|USD|eur|EUR|[dD]ollars?|[cC]ents?|[pP]ounds?)"  # noqa: RUF001
 )
-_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]')
 _RU_IMPERATIVE = re.compile(r"\w+(?:ите|йте|ьте)(?:сь)?$")
 _LENGTHS = (3, 8, 20, 40, 60)  # upper bounds of the length buckets, in tokens
 
 _LENGTH_NAMES = (*(f"len<={n}" for n in _LENGTHS), f"len>{_LENGTHS[-1]}")
-_QUOTE_MARK = re.compile('["“«„]')
 
 # The shape features, by name; their weights are stored by name too.
 SHAPES = (
@@ -136,9 +134,7 @@ def shape(paragraph: str, words: list[str]) -> dict[str, float]:
     if _PRICE.search(paragraph):
         found["price"] = 1.0
     # Most paragraphs hold no quotation mark: skip the pattern for them.
-    if _QUOTE_MARK.search(paragraph) and (
-        quoted := sum(len(m) for m in _QUOTED.findall(paragraph))
-    ):
+    if QUOTE_MARKS.search(paragraph) and (quoted := sum(len(m) for m in QUOTED.findall(paragraph))):
         found["quoted"] = quoted / max(len(paragraph), 1)
     return found
 

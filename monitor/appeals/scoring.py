@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from monitor.appeals.signals import QUOTED as _QUOTED
 from monitor.appeals.signals import SCRIPTS, SIGNALS, Signal
 
-_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]')
 # Reported speech: a story quoting an appeal is a story, so its signals count half.
 _REPORTED = (
     r"\b(?:said|says|told|according to|wrote|writes|asked|urged|added)\b|"

@@ -3,6 +3,7 @@ language is adding a key to ``SIGNALS``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -79,6 +80,16 @@ def _in_one_sentence(first: str, second: str) -> str:
     one branch (no top-level ``|``), else the halves come apart."""
     return f"{first}[^.!?]{{0,80}}?{second}|{second}[^.!?]{{0,80}}?{first}"
 
+
+# Quoted words, in the quote marks of English and Russian text. Single quotes
+# (British style: 'We value your privacy') open after a non-letter and close
+# before one: an apostrophe inside a word ("You've") is no closing quote.
+QUOTED = re.compile(
+    r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]|'
+    r"(?<!\w)'(?=\S)(?:[^'\n]|'(?=\w))*'(?!\w)|"
+    r"(?<!\w)\u2018(?:[^\u2019\n]|\u2019(?=\w))*\u2019(?!\w)"
+)
+QUOTE_MARKS = re.compile("[\"“«„'\u2018]")
 
 # Per language, the letters its text is written in: a language's signals are
 # tried only on paragraphs holding some of them.
