@@ -222,9 +222,11 @@ def on_topic(sets: list[StorySet], show_cuts: bool) -> None:
             lost = [cut(story, extract(story.page())) for story in stories]
             gone = sum(map(len, lost))
             whole = sum(not paragraphs for paragraphs in lost)
+            first = story_set.first_look.get(name)
+            then = f"  (first look: {first[0]:.2f}%, {first[1]:.0f} whole)" if first else ""
             print(
                 f"{name:>8}  {1 - gone / total:7.2%} of paragraphs kept,"
-                f" {whole} of {len(stories)} stories whole"
+                f" {whole} of {len(stories)} stories whole{then}"
             )
             if show_cuts and name == "ours":
                 for story, paragraphs in zip(stories, lost, strict=True):

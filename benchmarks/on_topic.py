@@ -6,9 +6,9 @@ The stories live in ``on_topic/*.json``, each set written for this benchmark by
 an author who saw neither the code nor the training data. A set says its
 ``role``: "heldout" (never trained on or tuned against, its cuts not looked at)
 or "tuning" (its cuts were looked at and fixed: ``heldout_stories.json`` and
-``heldout_stories2.json``, after their first looks). Each story is served as a plain news page (headline,
-paragraphs, a subheading as ``<h2>``) and extracted; a paragraph counts as kept
-when its words are in the extracted text.
+``heldout_stories2.json``, after their first looks). Each story is served as a
+plain news page (headline, paragraphs, a subheading as ``<h2>``) and extracted;
+a paragraph counts as kept when its words are in the extracted text.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STORIES_DIR = Path(__file__).resolve().parent / "on_topic"
@@ -51,6 +51,8 @@ class StorySet:
     note: str
     role: str
     stories: tuple[Story, ...]
+    # per extractor: [paragraphs kept %, stories whole], measured once while unseen
+    first_look: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _is_subheading(paragraph: str) -> bool:
@@ -62,7 +64,9 @@ def load_stories(path: Path) -> StorySet:
     stories = tuple(
         Story(s["lang"], s["headline"], tuple(s["paragraphs"])) for s in data["stories"]
     )
-    return StorySet(data["name"], data["note"], data.get("role", "heldout"), stories)
+    return StorySet(
+        data["name"], data["note"], data.get("role", "heldout"), stories, data.get("first_look", {})
+    )
 
 
 def story_sets() -> list[StorySet]:
