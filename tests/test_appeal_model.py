@@ -146,10 +146,10 @@ def test_story_whose_subject_is_an_appeal_stays_whole() -> None:
 
 def test_story_whose_lede_names_the_subject_twice_stays_whole() -> None:
     """Without a telling headline, a lede naming the subject twice (a fundraising
-    week, donors) says the same."""
+    week, donations) says the same."""
     lede = (
-        "Harbour Community Radio began its autumn fundraising week on Monday, asking donors"
-        " to make up for a grant the county withdrew in the summer."
+        "Harbour Community Radio began its autumn fundraising week on Monday, asking for"
+        " donations to make up for a grant the county withdrew in the summer."
     )
     story = [lede, *PLEDGE_DRIVE[1:]]
 
@@ -183,3 +183,34 @@ def test_reported_speech_after_an_appeal_at_the_end_stays() -> None:
     kept, _ = strip_appeal_text([*STORY, *LETTER[1:4], quote])
 
     assert kept == [*STORY, quote]
+
+
+def test_story_line_before_a_titled_appeal_at_the_end_stays() -> None:
+    """The last line of the story shares few words with it, and the appeal's
+    title after it reads as sure appeal text: a title is no sentence that asks,
+    so the line does not join the appeal."""
+    last = "The council will hold a public meeting on the plans on 3 March."
+    appeal = [
+        "Before you go",
+        "Independent local journalism like this takes time and money. Our newsroom is"
+        " funded by readers: join them from $4 a month.",
+        "Join today",
+    ]
+
+    kept, _ = strip_appeal_text([*STORY, last, *appeal])
+
+    assert kept == [*STORY, last]
+
+
+def test_appeal_naming_its_button_in_quotes_still_goes() -> None:
+    """A button's name in single quotes ('Monthly') is no quotation: the
+    paragraph is the outlet's ask, not reported speech."""
+    appeal = [
+        "Harbour News is free to read because readers pay for it. Pick \u2018Monthly\u2019"
+        " below: $5 a month keeps a reporter at the council.",
+        "Give monthly",
+    ]
+
+    kept, _ = strip_appeal_text([*STORY[:4], *appeal, *STORY[4:]])
+
+    assert kept == STORY

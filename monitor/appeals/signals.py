@@ -53,10 +53,11 @@ _EN_THIS_TEXT = (
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь").
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-# A word in -ите after a preposition is a noun ("о защите", "на орбите"): an  # noqa: RUF003
-# imperative never follows one.
+# A word in -ите right after a preposition is a noun ("о защите", "на орбите"):  # noqa: RUF003
+# an imperative never follows one. (With an adjective between, "о судебной  # noqa: RUF003
+# защите", it still reads as one: a known gap.)
 _RU_AFTER_PREPOSITION = "".join(
-    f"(?<!\\b{p} )"
+    f"(?<!\\b{p}[\\s\\u00a0])"
     for p in ("о", "об", "в", "во", "на", "при", "по", "к", "ко")  # noqa: RUF001
 )
 _RU_YOU = rf"\b(?:{_RU_AFTER_PREPOSITION}\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
@@ -83,11 +84,14 @@ def _in_one_sentence(first: str, second: str) -> str:
 
 # Quoted words, in the quote marks of English and Russian text. Single quotes
 # (British style: 'We value your privacy') open after a non-letter and close
-# before one: an apostrophe inside a word ("You've") is no closing quote.
+# before one: an apostrophe inside a word ("You've") is no closing quote. A
+# single-quoted span counts from three words up: one or two are a button's
+# name ('Monthly') or a stray apostrophe ("the '90s"), not a quotation.
 QUOTED = re.compile(
     r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]|'
-    r"(?<!\w)'(?=\S)(?:[^'\n]|'(?=\w))*'(?!\w)|"
-    r"(?<!\w)\u2018(?:[^\u2019\n]|\u2019(?=\w))*\u2019(?!\w)"
+    r"(?<!\w)'(?=[^\s\d])(?:[^'\s]|'(?=\w))+(?:\s(?:[^'\s]|'(?=\w))+){2,60}'(?!\w)|"
+    r"(?<!\w)\u2018(?=[^\s\d])(?:[^\u2019\s]|\u2019(?=\w))+"
+    r"(?:\s(?:[^\u2019\s]|\u2019(?=\w))+){2,60}\u2019(?!\w)"
 )
 QUOTE_MARKS = re.compile("[\"“«„'\u2018]")
 
@@ -395,15 +399,20 @@ IMPERATIVES = frozenset(
 )
 
 # Per language, the words that say a story is *about* appeals: a fundraising
-# drive, a membership scheme, a paywall, newsletters, cookies, ad blockers. A
-# headline or a lede naming one makes the learned model's evidence alone too
-# weak to cut (``text``): such a story reads like an appeal from end to end.
+# drive, a membership scheme, a paywall, newsletters, cookie banners, ad
+# blockers. Specific phrases, not bare words: "NATO membership" or "organ
+# donors" say nothing of the kind. A headline naming one, or a lede naming two,
+# makes the learned model's evidence alone too weak to cut in ``text``, and
+# keeps a rule block from spreading over its neighbours: such a story reads
+# like an appeal from end to end.
 SUBJECTS: dict[str, str] = {
-    "en": r"\b(?:donat\w*|donors?|fund-?rais\w*|crowd-?fund\w*|pledge drives?|membership|"
-    r"subscri\w*|paywall\w*|newsletters?|cookies?|ad[- ]?block\w*|patreon|substack|boosty|"
-    r"telethon|paid tier)\b",
+    "en": r"\b(?:donations?|fund-?rais\w*|crowd-?fund\w*|pledge drives?|paywalls?|"
+    r"newsletters?|ad[- ]?block\w*|patreon|substack|boosty|telethons?|paid tiers?|"
+    r"(?:cookie|consent) (?:banners?|notices?|walls?|pop-?ups?|rules?)|"
+    r"(?:membership|subscription) (?:drives?|schemes?|programmes?|programs?|fees?|prices?|plans?)|"
+    r"(?:digital|paid|online) subscriptions?|(?:fundraising|donation|charity) appeals?)\b",
     "ru": r"(?<!\w)(?:пожертв\w*|донат\w*|краудфанд\w*|"
     r"сбор\w* (?:средств|денег|пожертвований)|"  # noqa: RUF001
-    r"подписк\w*(?! о невыезде)|пейвол\w*|платн\w* доступ\w*|рассылк\w*|cookie|куки|"  # noqa: RUF001
-    r"блокировщик\w*|фандрайз\w*|благотворит\w*|телемарафон\w*|членск\w* взнос\w*)(?!\w)",
+    r"подписк\w*(?! о невыезде)|пейвол\w*|платн\w* доступ\w*|рассылк\w*|"  # noqa: RUF001
+    r"блокировщик\w* реклам\w*|фандрайз\w*|телемарафон\w*|членск\w* взнос\w*)(?!\w)",
 }

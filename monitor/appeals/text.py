@@ -353,6 +353,7 @@ def _evidence(
             and shared <= _LONER_COHESION
             and not labels[k]
             and k < last
+            and not labels[k + 1]  # a heading after the story's last line opens the appeal
             and logits[k + 1] >= _SURE_NEIGHBOUR
         ):
             value += _NEIGHBOUR_BONUS
@@ -426,9 +427,10 @@ def _runs(
 
 
 def _stems(text: str) -> set[str]:
-    """A text's content words cut to their first five letters: "member" meets
-    "membership"."""
-    return {w[:_STEM] for w in content_words(tokens(text), model().common)}
+    """A text's words of four letters or more cut to their first five: "member"
+    meets "membership". The common words count too: what the training texts
+    use most ("members", on a membership story) may be what the headline says."""
+    return {w[:_STEM] for w in content_words(tokens(text), frozenset())}
 
 
 _SUBJECT = re.compile("|".join(SUBJECTS.values()), re.IGNORECASE)
@@ -440,12 +442,15 @@ def _about_appeals(
 ) -> bool:
     """Whether the story's subject is an appeal (a pledge drive, a paywall): its
     headline names one, or its lede (when the model reads that as the story's)
-    names two ("paying subscribers" alone is a detail of many a business story).
-    A box has no lede of its own: only the headline counts."""
+    names two different ones ("paying subscribers" alone is a detail of many a
+    business story). Never for a ``box``: a box is judged by its own words."""
+    if box:
+        return False
     if _SUBJECT.search(headline or ""):
         return True
-    lede = paragraphs[0] if paragraphs and not box and logits[0] < 0 else ""
-    return len({m.group(0).casefold() for m in _SUBJECT.finditer(lede)}) >= _LEDE_SUBJECTS
+    lede = paragraphs[0] if paragraphs and logits[0] < 0 else ""
+    named = {m.group(0).casefold()[:_STEM] for m in _SUBJECT.finditer(lede)}
+    return len(named) >= _LEDE_SUBJECTS
 
 
 def _topic(headline: str | None) -> frozenset[str]:
@@ -454,7 +459,7 @@ def _topic(headline: str | None) -> frozenset[str]:
     if not headline:
         return frozenset()
     scorer = model()
-    words = content_words(tokens(headline), scorer.common)
+    words = content_words(tokens(headline), frozenset())
     return frozenset(w[:_STEM] for w in words if scorer.word_weight(w) >= _TOPIC_WEIGHT)
 
 
