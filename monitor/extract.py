@@ -40,11 +40,12 @@ _MIN_ARTICLE_WORDS = 10
 HEADLINE_REASON = "repeats the headline, which is the article's title, not its text"
 _WORD = re.compile(r"\w+")
 # Elements that never hold the article's text and that trafilatura's extractor
-# drops whole (``template`` aside, which it unwraps): code, media, and the
-# page's navigation, footer and form controls. Not <form>: some sites wrap the
-# whole page in one (dropping it changes trafilatura's text on 2 AEB pages).
+# drops whole: code, media, and the page's navigation, footer and form
+# controls. Not <form>: some sites wrap the whole page in one (dropping it
+# changes trafilatura's text on 2 AEB pages); nor <template>, which trafilatura
+# unwraps, keeping its text.
 _CODE_AND_MEDIA = (
-    "script", "style", "noscript", "template", "svg", "iframe", "link",
+    "script", "style", "noscript", "svg", "iframe", "link",
     "object", "embed", "canvas", "video", "audio", "map",
 )  # fmt: skip
 _PAGE_CHROME = (
