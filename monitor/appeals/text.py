@@ -410,7 +410,6 @@ def _runs(
             continue  # the model's evidence alone, on what the headline is about: the story's
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
-
         # A run reaching a free edge (the end of the text; either end of a box)
         # saves an edge by taking what lies beyond the appeal: lines with
         # evidence against them (a credit, a last sentence, reported speech) stay.
@@ -519,7 +518,8 @@ def strip_appeal_text(
     lines, not an article, so an appeal may take them all; ``around`` holds the
     article's text before and after the box, read for context only; ``headline``
     is the article's title: what the model alone reads as an appeal stays when
-    it speaks of what the headline is about.
+    it speaks of what the headline is about, and anywhere in a story whose
+    headline (or lede) names an appeal as its subject (``SUBJECTS``).
     """
     blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
