@@ -410,7 +410,7 @@ SUBJECTS: dict[str, str] = {
     r"newsletters?|ad[- ]?block\w*|patreon|substack|boosty|telethons?|paid tiers?|"
     r"(?:cookie|consent) (?:banners?|notices?|walls?|pop-?ups?|rules?)|"
     r"(?:membership|subscription) (?:drives?|schemes?|programmes?|programs?|fees?|prices?|plans?)|"
-    r"(?:digital|paid|online) subscriptions?|(?:fundraising|donation|charity) appeals?)\b",
+    r"subscriptions?|(?:fundraising|donation|charity) appeals?)\b",
     "ru": r"(?<!\w)(?:пожертв\w*|донат\w*|краудфанд\w*|"
     r"сбор\w* (?:средств|денег|пожертвований)|"  # noqa: RUF001
     r"подписк\w*(?! о невыезде)|пейвол\w*|платн\w* доступ\w*|рассылк\w*|"  # noqa: RUF001
