@@ -91,17 +91,8 @@ def left_out(data: Data, fold: int, folds: int) -> set[str]:
 
 def train_without(corpus: Path, leave: set[str], out: Path) -> None:
     """Train a model as ``train_appeal_model`` does, without the named sets."""
-    appeals = [i for n, group in trainer.appeal_sets().items() if n not in leave for i in group]
-    texts, lines = trainer.article_sets(corpus)
-    hosts = [t for n, group in texts.items() if n not in leave for t in group]
-    common = trainer.common_words(hosts)
-    pasted_lines = [i for n, group in lines.items() if n not in leave for i in group]
-    negatives = [
-        (x, 0) for text in hosts for x in trainer.read_in_text(text.paragraphs, common)
-    ] + trainer.pasted(pasted_lines, hosts, common, 0, trainer.SEED)
-    positives = trainer.pasted(appeals, hosts, common, 1, trainer.SEED + 1)
-    weights, bias = trainer.train(positives + negatives)
-    trainer.save(weights, bias, common, out)
+    fitted = trainer.fit(corpus, leave)
+    trainer.save(fitted.weights, fitted.bias, fitted.common, out)
 
 
 def data_key() -> str:

@@ -39,6 +39,7 @@ import math
 import random
 import sys
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,30 @@ def save(weights: Weights, bias: float, common: frozenset[str], out: Path) -> No
     print(f"wrote {out}: {len(hashed)} weights, {out.stat().st_size / 1024:.0f} KB")
 
 
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    weights: Weights
+    bias: float
+    common: frozenset[str]
+    hosts: list[Text]  # the article texts trained on, which appeals were pasted into
+    positives: list[Sample]
+    negatives: list[Sample]
+
+
+def fit(corpus: Path, leave: Collection[str] = ()) -> Fitted:
+    """Train on every set but those named in ``leave``."""
+    appeals = [i for n, group in appeal_sets().items() if n not in leave for i in group]
+    texts, lines = article_sets(corpus)
+    hosts = [text for n, group in texts.items() if n not in leave for text in group]
+    common = common_words(hosts)
+    pasted_lines = [i for n, group in lines.items() if n not in leave for i in group]
+    negatives = [(x, 0) for text in hosts for x in read_in_text(text.paragraphs, common)]
+    negatives += pasted(pasted_lines, hosts, common, 0, SEED)
+    positives = pasted(appeals, hosts, common, 1, SEED + 1)
+    weights, bias = train(positives + negatives)
+    return Fitted(weights, bias, common, hosts, positives, negatives)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -261,32 +286,25 @@ def main() -> None:
     unknown = set(args.exclude) - set(appeals) - set(texts) - set(lines)
     if unknown:
         parser.error(f"no such set: {', '.join(sorted(unknown))}")
-    left_appeals = {n: appeals.pop(n) for n in args.exclude if n in appeals}
-    left_texts = {n: texts.pop(n) for n in args.exclude if n in texts}
-    left_lines = {n: lines.pop(n) for n in args.exclude if n in lines}
-    hosts = [text for group in texts.values() for text in group]
-    common = common_words(hosts)
-    negatives = [(x, 0) for text in hosts for x in read_in_text(text.paragraphs, common)] + pasted(
-        [i for group in lines.values() for i in group], hosts, common, 0, SEED
-    )
-    positives = pasted([i for group in appeals.values() for i in group], hosts, common, 1, SEED + 1)
-    print(f"{len(positives)} appeal paragraphs, {len(negatives)} article paragraphs")
-    weights, bias = train(positives + negatives)
-    report("appeals (trained on)", weights, bias, positives)
-    report("articles (trained on)", weights, bias, negatives)
+    fitted = fit(args.corpus, set(args.exclude))
+    weights, bias, common, hosts = fitted.weights, fitted.bias, fitted.common, fitted.hosts
+    print(f"{len(fitted.positives)} appeal paragraphs, {len(fitted.negatives)} article paragraphs")
+    report("appeals (trained on)", weights, bias, fitted.positives)
+    report("articles (trained on)", weights, bias, fitted.negatives)
     held = [
         (x, 0)
         for t in aeb_texts(args.corpus, "heldout")
         for x in read_in_text(t.paragraphs, common)
     ]
     report("AEB held-out half articles", weights, bias, held)
-    for name, inserts in left_appeals.items():
-        report(f"{name} (left out)", weights, bias, pasted(inserts, hosts, common, 1, SEED + 2))
-    for name, group in left_texts.items():
-        read = [(x, 0) for t in group for x in read_in_text(t.paragraphs, common)]
-        report(f"{name} (left out)", weights, bias, read)
-    for name, inserts in left_lines.items():
-        report(f"{name} (left out)", weights, bias, pasted(inserts, hosts, common, 0, SEED + 2))
+    for name in args.exclude:
+        if name in appeals:
+            left = pasted(appeals[name], hosts, common, 1, SEED + 2)
+        elif name in texts:
+            left = [(x, 0) for t in texts[name] for x in read_in_text(t.paragraphs, common)]
+        else:
+            left = pasted(lines[name], hosts, common, 0, SEED + 2)
+        report(f"{name} (left out)", weights, bias, left)
     save(weights, bias, common, args.out)
 
 
