@@ -96,9 +96,10 @@ def train_without(corpus: Path, leave: set[str], out: Path) -> None:
 
 
 def data_key() -> str:
-    """What the fold models depend on: the training data and the trainer's code."""
+    """What the fold models depend on: the training data, the trainer's code and
+    the appeal package's, whose signals and morphology make features too."""
     digest = hashlib.sha256()
-    files = [Path(trainer.__file__), Path(appeal_model.__file__)]
+    files = [Path(trainer.__file__), *sorted(Path(appeal_model.__file__).parent.glob("*.py"))]
     files += sorted(trainer.DATA.glob("*.json")) + sorted(trainer.APPEALS.glob("*.json"))
     files += sorted(trainer.PAGES.glob("*.article.txt"))
     for path in files:

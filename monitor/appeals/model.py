@@ -7,7 +7,8 @@ module. Features of a paragraph (NFKC, casefolded, ``\\w+`` tokens):
 * each token, and its character 3- to 5-grams (Russian endings, English stems);
 * each pair of neighbouring tokens, and the first token as a pair with the start;
 * the paragraph's shape: a length bucket, how much of it speaks to "you", whether
-  it names a price, whether it opens with an imperative, how much is quoted;
+  it names a price, whether it opens with an imperative (in Russian, a word
+  ``morphology`` reads as a verb to "you"), how much is quoted;
 * its context: how many of its content words (not among the ``common`` words
   the model file lists) the rest of the text also uses, more than
   ``COHESION_WINDOW`` paragraphs away. A story's paragraphs share their
@@ -35,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from monitor.appeals.morphology import RU_SECOND_PERSON_ENDING, is_second_person_verb_ru
 from monitor.appeals.signals import IMPERATIVES, QUOTE_MARKS, QUOTED
 
 MODEL_PATH = Path(__file__).with_name("appeal_model.json")
@@ -70,7 +72,7 @@ _YOU = frozenset(
 _PRICE = re.compile(
     r"[$€£₽¢]|\d\s?(?:[рР]уб|[рР]\.|usd|USD|eur|EUR|[dD]ollars?|[cC]ents?|[pP]ounds?)"  # noqa: RUF001
 )
-_RU_IMPERATIVE = re.compile(r"\w+(?:ите|йте|ьте)(?:сь)?$")
+_RU_IMPERATIVE = re.compile(rf"{RU_SECOND_PERSON_ENDING}$")
 _LENGTHS = (3, 8, 20, 40, 60)  # upper bounds of the length buckets, in tokens
 
 _LENGTH_NAMES = (*(f"len<={n}" for n in _LENGTHS), f"len>{_LENGTHS[-1]}")
@@ -129,7 +131,9 @@ def shape(paragraph: str, words: list[str]) -> dict[str, float]:
     if n:
         found["you"] = sum(map(_YOU.__contains__, words)) / n
         first = words[0]
-        if first in IMPERATIVES or _RU_IMPERATIVE.match(first):
+        if first in IMPERATIVES or (
+            _RU_IMPERATIVE.match(first) and is_second_person_verb_ru(first)
+        ):
             found["imperative"] = 1.0
     if _PRICE.search(paragraph):
         found["price"] = 1.0

@@ -8,6 +8,7 @@ where a sentence starts, and a pattern's leading ``\\b`` is checked by hand.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.appeals.signals import QUOTED as _QUOTED
@@ -57,22 +58,29 @@ class _Pattern:
 
     regex: re.Pattern[str]
     at_word: bool
+    confirm: Callable[[str], bool] | None = None  # see ``Signal.confirm``
 
     @classmethod
-    def compile(cls, pattern: str) -> _Pattern:
+    def compile(cls, pattern: str, confirm: Callable[[str], bool] | None = None) -> _Pattern:
         branches = _top_level_branches(pattern)
         if not all(branch.startswith(r"\b") for branch in branches):
-            return cls(re.compile(pattern), at_word=False)
-        return cls(re.compile("|".join(branch[2:] for branch in branches)), at_word=True)
+            return cls(re.compile(pattern), at_word=False, confirm=confirm)
+        return cls(re.compile("|".join(branch[2:] for branch in branches)), True, confirm)
 
     def search(self, text: str) -> bool:
         position = 0
         while (found := self.regex.search(text, position)) is not None:
             start = found.start()
-            if not self.at_word or start == 0 or not _is_word_char(text[start - 1]):
+            if (not self.at_word or start == 0 or not _is_word_char(text[start - 1])) and (
+                self.confirms(found)
+            ):
                 return True
             position = start + 1
         return False
+
+    def confirms(self, found: re.Match[str] | None) -> bool:
+        """Whether a match was found and its words pass ``confirm``."""
+        return found is not None and (self.confirm is None or self.confirm(found.group(0)))
 
 
 def _is_word_char(char: str) -> bool:
@@ -93,7 +101,7 @@ class _Table:
 
 
 def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
-    compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern)) for s in signals)
+    compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern, s.confirm)) for s in signals)
     asks = tuple(c for c in compiled if c.signal.weight >= 2 or c.signal.lead)
     return _Table(re.compile(SCRIPTS[language]), compiled, asks)
 
@@ -138,15 +146,20 @@ class _Paragraph:
             return False
         where = c.signal.where
         if where == "line":
-            return (
-                len(self.line) <= _BUTTON_CHARS and c.pattern.regex.fullmatch(self.line) is not None
+            return len(self.line) <= _BUTTON_CHARS and c.pattern.confirms(
+                c.pattern.regex.fullmatch(self.line)
             )
         if where == "start":
-            return self.words <= _LEAD_MAX_WORDS and c.pattern.regex.match(self.line) is not None
+            return self.words <= _LEAD_MAX_WORDS and c.pattern.confirms(
+                c.pattern.regex.match(self.line)
+            )
         if where == "sentence":
             if self._starts is None:
                 self._starts = [m.end() for m in _SENTENCE_START.finditer(self.masked)]
-            return any(c.pattern.regex.match(self.masked, start) for start in self._starts)
+            return any(
+                c.pattern.confirms(c.pattern.regex.match(self.masked, start))
+                for start in self._starts
+            )
         return c.pattern.search(self.masked)
 
 

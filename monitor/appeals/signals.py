@@ -4,7 +4,10 @@ language is adding a key to ``SIGNALS``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from monitor.appeals.morphology import RU_READER, speaks_to_reader_ru
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,8 @@ class Signal:
     that may open an appeal block. ``needs``, when given, lists words the signal
     cannot do without: the pattern is tried only on a paragraph holding one of
     them, a cheap check that spares most paragraphs the costly patterns.
+    ``confirm``, when given, checks the matched words for what a pattern cannot
+    see: that a Russian word in "-ите" is a verb, not a noun (``morphology``).
 
     ``weight``: 3, the words are an appeal wherever they stand (a cookie notice,
     a free-article meter); 2, an ask addressed to the reader, enough at the edges
@@ -31,6 +36,7 @@ class Signal:
     where: str = "text"
     lead: bool = False
     needs: tuple[str, ...] = ()
+    confirm: Callable[[str], bool] | None = None
 
 
 # What appeals are about, for the signals that pair them with a word to the reader.
@@ -51,16 +57,10 @@ _EN_THIS_TEXT = (
     r"report|page|post)\b"
 )
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
-# polite imperative or second person plural ("поддержите", "подпишитесь").
+# polite imperative or second person plural ("поддержите", "подпишитесь"),
+# which the signal confirms is no noun ("на сайте", "при защите").
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-# A word in -ите right after a preposition is a noun ("о защите", "на орбите"):  # noqa: RUF003
-# an imperative never follows one. (With an adjective between, "о судебной  # noqa: RUF003
-# защите", it still reads as one: a known gap.)
-_RU_AFTER_PREPOSITION = "".join(
-    f"(?<!\\b{p}[\\s\\u00a0])"
-    for p in ("о", "об", "в", "во", "на", "при", "по", "к", "ко")  # noqa: RUF001
-)
-_RU_YOU = rf"\b(?:{_RU_AFTER_PREPOSITION}\w+(?:ите|йте|ьте)(?:сь)?|вы|вам|вас|ваш\w*)(?!\w)"
+_RU_YOU = RU_READER
 _RU_TOPICS = (
     r"\b(?:(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
     r"приложени|уведомлени|клуб)\w*|e-?mail)"
@@ -282,7 +282,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"задонатьте|станьте|"
                r"присоединяйтесь|вступайте|зарегистрируйтесь|войдите)(?!\w)"),
         Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
-               _in_one_sentence(_RU_YOU, _RU_TOPICS)),
+               _in_one_sentence(_RU_YOU, _RU_TOPICS), confirm=speaks_to_reader_ru),
         Signal("says the publication needs the reader's help", 2,
                r"\b(?:без (?:вашей|вашего) (?:помощи|поддержки|участия))(?!\w)|"
                r"\b(?:нам) (?:очень )?(?:нужна) (?:ваша) (?:помощь|поддержка)(?!\w)|"
@@ -345,7 +345,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
 
 # Words that open an appeal's imperative ("Subscribe", "Join", "Get the app"): a
 # shape feature of the learned model (``model``), which adds Russian polite
-# imperatives ("поддержите", "подпишитесь") by their ending.
+# imperatives ("поддержите", "подпишитесь") by their grammar (``morphology``).
 IMPERATIVES = frozenset(
     [
         "donate",
