@@ -397,10 +397,10 @@ def test_a_how_to_join_ending_a_story_about_a_club_stays() -> None:
     story = [
         "Областная библиотека Твери открыла клуб «Друзья читального зала»: за ежегодный"
         " взнос от 800 рублей горожане смогут влиять на то, какие книги она закупит.",
-        "Участники клуба получат именной билет и приглашения на встречи с авторами.",
+        "Участники клуба получат именной билет и приглашения на встречи с авторами.",  # noqa: RUF001
         "«Денег на новые книги у нас не прибавлялось с 2020 года», — рассказала"  # noqa: RUF001
         " заведующая библиотекой Ольга Миронова.",
-        "За первый месяц в клуб вступили 212 человек.",
+        "За первый месяц в клуб вступили 212 человек.",  # noqa: RUF001
         "Подобные клубы давно работают в библиотеках Европы, в России они пока редкость."
         " Взносы оформляются как добровольные пожертвования фонду библиотеки.",
         "Вступить в клуб можно в любом филиале библиотеки или на её сайте, заполнив"
@@ -408,6 +408,23 @@ def test_a_how_to_join_ending_a_story_about_a_club_stays() -> None:
     ]
 
     assert kept(story, headline="Библиотека ищет «друзей»") == story
+
+
+def test_a_subheading_that_reads_like_an_ask_stays() -> None:
+    """A story's subheading may read like a button ("Parents chip in"): one that
+    names what the next paragraph tells is the story's, wherever it stands."""
+    story = [
+        "Hillcrest's mobile library will keep running after a campaign raised £24,000"
+        " to replace its failing van, the county council said on Tuesday.",
+        "The council had planned to withdraw the service in April to save money.",
+        "Readers chip in",
+        "Regular readers organised a sponsored walk, two quiz nights and a book sale,"
+        " which together raised more than half of the total.",
+        "The rest came from a local builders' merchant and a grant from the parish council.",
+        "Work is due to start during the summer holidays.",
+    ]
+
+    assert kept(story) == story
 
 
 def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:

@@ -398,6 +398,15 @@ def _runs(
     for run in runs:
         first, last = run
         inside = range(first, last + 1)
+        # Inside the text, a label alone that names what the next paragraph
+        # tells is a subheading ("Neighbours join in"), however the model reads it.
+        if (
+            not box
+            and last < len(paragraphs) - 1
+            and all(labels[k] for k in inside)
+            and _stems(" ".join(paragraphs[first : last + 1])) & _stems(paragraphs[last + 1])
+        ):
+            continue
         if not any(
             _anchors(k, asks=asks, words=words, labels=labels, logits=logits) for k in inside
         ):
