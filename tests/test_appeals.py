@@ -410,6 +410,35 @@ def test_a_how_to_join_ending_a_story_about_a_club_stays() -> None:
     assert kept(story, headline="Библиотека ищет «друзей»") == story
 
 
+def test_the_outlets_own_appeal_after_a_story_about_a_pledge_drive_goes_whole() -> None:
+    """In a story about a pledge drive the model's reading alone cuts nothing, but
+    the outlet's own appeal after it goes whole: its title and its story, joined
+    to its ask by lines the model is sure of, not the ask alone."""
+    story = [
+        "Northfield Public Radio ended its spring pledge drive on Friday two days early"
+        " after listeners gave $412,000, beating its goal by $12,000.",
+        "The station's general manager, Rita Okafor, said about 3,100 people had pledged,"
+        " a third of them for the first time.",
+        "The drive had been shortened this year after complaints that the on-air breaks"
+        " ran too long, she said.",
+        "The next drive is planned for October.",
+    ]
+    appeal = [
+        "Local news needs local readers",
+        "The Ledger has covered Northfield since 1921. Today three reporters cover eleven"
+        " towns, and the money that pays them comes mostly from readers.",
+        "If you value stories like this one, become a member today for as little as $5"
+        " a month.",
+        "Become a member",
+    ]
+    headline = "Public radio pledge drive ends early after listeners beat goal"
+
+    paragraphs, removals = strip_appeal_text(story + appeal, headline=headline)
+
+    assert paragraphs == story
+    assert [r.text.split("\n") for r in removals] == [appeal]
+
+
 def test_a_subheading_that_reads_like_an_ask_stays() -> None:
     """A story's subheading may read like a button ("Parents chip in"): one that
     names what the next paragraph tells is the story's, wherever it stands."""

@@ -337,10 +337,12 @@ def _evidence(
     quoted or reported speech and list items never are. In a story ``about``
     appeals (a pledge drive, a paywall), every paragraph reads like one: there
     the model's evidence alone counts against, and only the rules' asks (the
-    outlet's own appeal after the story) are appeal text."""
+    outlet's own appeal after the story) are appeal text, with what the model is
+    sure of beside them (``_beside_asks``)."""
     found = []
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     last = len(paragraphs) - 1
+    own = _beside_asks(paragraphs, asks, logits) if about else set()
     for k, paragraph in enumerate(paragraphs):
         value = logits[k] - _PRIOR
         if asks[k].sure:
@@ -357,13 +359,31 @@ def _evidence(
             and logits[k + 1] >= _SURE_NEIGHBOUR
         ):
             value += _NEIGHBOUR_BONUS
-        if about and not asks[k].ask:
+        if about and not asks[k].ask and k not in own:
             value = min(value, -_STORY_SIDE)
         if k in held:
             value = max(value, _HELD)
         if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
             value = -_HELD
         found.append(value)
+    return found
+
+
+def _beside_asks(
+    paragraphs: Sequence[str], asks: Sequence[Scored], logits: Sequence[float]
+) -> set[int]:
+    """The paragraphs joined to a rule's ask by a chain of paragraphs the model is
+    sure of: in a story about appeals, the outlet's own appeal after it (its
+    title, its story, its ask) is still one."""
+    found: set[int] = set()
+    for k in (k for k, s in enumerate(asks) if s.ask):
+        for step in (-1, 1):
+            j = k + step
+            while 0 <= j < len(paragraphs) and logits[j] >= _SURE_NEIGHBOUR:
+                if paragraphs[j].lstrip().startswith(LIST_ITEM) or is_reported(paragraphs[j]):
+                    break
+                found.add(j)
+                j += step
     return found
 
 
