@@ -427,8 +427,7 @@ def test_the_outlets_own_appeal_after_a_story_about_a_pledge_drive_goes_whole() 
         "Local news needs local readers",
         "The Ledger has covered Northfield since 1921. Today three reporters cover eleven"
         " towns, and the money that pays them comes mostly from readers.",
-        "If you value stories like this one, become a member today for as little as $5"
-        " a month.",
+        "If you value stories like this one, become a member today for as little as $5 a month.",
         "Become a member",
     ]
     headline = "Public radio pledge drive ends early after listeners beat goal"

@@ -72,15 +72,11 @@ class _Pattern:
         while (found := self.regex.search(text, position)) is not None:
             start = found.start()
             if (not self.at_word or start == 0 or not _is_word_char(text[start - 1])) and (
-                self.confirms(found)
+                self.confirm is None or self.confirm(found.group(0))
             ):
                 return True
             position = start + 1
         return False
-
-    def confirms(self, found: re.Match[str] | None) -> bool:
-        """Whether a match was found and its words pass ``confirm``."""
-        return found is not None and (self.confirm is None or self.confirm(found.group(0)))
 
 
 def _is_word_char(char: str) -> bool:
@@ -101,6 +97,10 @@ class _Table:
 
 
 def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
+    # Only a search confirms its match: the other ways of matching stay as fast
+    # as a bare pattern.
+    if unconfirmed := [s.reason for s in signals if s.confirm and s.where != "text"]:
+        raise ValueError(f"{language}: only a 'text' signal may confirm its match: {unconfirmed}")
     compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern, s.confirm)) for s in signals)
     asks = tuple(c for c in compiled if c.signal.weight >= 2 or c.signal.lead)
     return _Table(re.compile(SCRIPTS[language]), compiled, asks)
@@ -146,20 +146,15 @@ class _Paragraph:
             return False
         where = c.signal.where
         if where == "line":
-            return len(self.line) <= _BUTTON_CHARS and c.pattern.confirms(
-                c.pattern.regex.fullmatch(self.line)
+            return (
+                len(self.line) <= _BUTTON_CHARS and c.pattern.regex.fullmatch(self.line) is not None
             )
         if where == "start":
-            return self.words <= _LEAD_MAX_WORDS and c.pattern.confirms(
-                c.pattern.regex.match(self.line)
-            )
+            return self.words <= _LEAD_MAX_WORDS and c.pattern.regex.match(self.line) is not None
         if where == "sentence":
             if self._starts is None:
                 self._starts = [m.end() for m in _SENTENCE_START.finditer(self.masked)]
-            return any(
-                c.pattern.confirms(c.pattern.regex.match(self.masked, start))
-                for start in self._starts
-            )
+            return any(c.pattern.regex.match(self.masked, start) for start in self._starts)
         return c.pattern.search(self.masked)
 
 

@@ -22,8 +22,9 @@ class Signal:
     that may open an appeal block. ``needs``, when given, lists words the signal
     cannot do without: the pattern is tried only on a paragraph holding one of
     them, a cheap check that spares most paragraphs the costly patterns.
-    ``confirm``, when given, checks the matched words for what a pattern cannot
-    see: that a Russian word in "-ите" is a verb, not a noun (``morphology``).
+    ``confirm``, when given (for "text" signals), checks the matched words for
+    what a pattern cannot see: that a Russian word in "-ите" is a verb, not a
+    noun (``morphology``).
 
     ``weight``: 3, the words are an appeal wherever they stand (a cookie notice,
     a free-article meter); 2, an ask addressed to the reader, enough at the edges
