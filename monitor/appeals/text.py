@@ -51,6 +51,7 @@ _RULE_SURE = 4.0
 _LONER_COHESION = 0.1
 _SURE_NEIGHBOUR = 3.0
 _NEIGHBOUR_BONUS = 2.0
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb]?\s*$")
 _STORY_SIDE = 1.0  # the evidence of a paragraph without an ask in a story about appeals
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
 # What a run's edges cost: entering it (what an appeal at the end of the text
@@ -354,6 +355,7 @@ def _evidence(
             shared is not None
             and shared <= _LONER_COHESION
             and not labels[k]
+            and _SENTENCE_END.search(paragraph)  # not a caption or credit: "(Graphic: ...)"
             and k < last
             and not labels[k + 1]  # a heading after the story's last line opens the appeal
             and logits[k + 1] >= _SURE_NEIGHBOUR
