@@ -12,31 +12,34 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pymorphy3
+if TYPE_CHECKING:
+    from pymorphy3 import MorphAnalyzer
 
-# The endings a pattern finds: a Russian word that may be a verb to "you".
+# The ending of a Russian word that may be a verb to "you".
 RU_SECOND_PERSON_ENDING = r"\w+(?:ите|йте|ьте)(?:сь)?"
-_RU_YOU_PRONOUNS = r"вы|вам|вас|вами|ваш\w*"
-# The reader, as the patterns of ``signals`` find them; ``speaks_to_reader_ru``
-# then drops the nouns among them.
-RU_READER = rf"\b(?:{RU_SECOND_PERSON_ENDING}|{_RU_YOU_PRONOUNS})(?!\w)"
-_RU_READER = re.compile(RU_READER)
-_RU_PRONOUN = re.compile(rf"(?:{_RU_YOU_PRONOUNS})$")
+_RU_LOOKS_SECOND_PERSON = re.compile(rf"\b{RU_SECOND_PERSON_ENDING}\b")
+# What ``mark_false_verbs_ru`` adds to a word that only looks like a verb: a
+# word character, so that a pattern for the ending ("...ите" then no letter)
+# no longer matches it, while one for the noun's stem ("сайт\w*") still does.
+_NOT_A_VERB = "_"
 
 
 @lru_cache(maxsize=1)
-def _analyser() -> pymorphy3.MorphAnalyzer:
-    # Made when first needed: loading the dictionary takes a tenth of a second,
-    # which only processes that read Russian should pay.
+def _analyser() -> MorphAnalyzer:
+    # Imported and made when first needed: the module and its dictionary cost
+    # a few megabytes and a tenth of a second, which only Russian text should pay.
+    import pymorphy3  # noqa: PLC0415
+
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
 @lru_cache(maxsize=1 << 14)
 def is_second_person_verb_ru(word: str) -> bool:
-    """Whether the analyser's likeliest reading of a (lowercased) Russian word
-    is a verb to "you": an imperative ("подпишитесь") or the second person
-    ("получите", also "you will get" in an appeal)."""
+    """Whether the analyser's likeliest reading of a Russian word is a verb to
+    "you": an imperative ("подпишитесь") or the second person ("получите",
+    also "you will get" in an appeal)."""
     parses = _analyser().parse(word)
     if not parses:
         return False
@@ -44,11 +47,12 @@ def is_second_person_verb_ru(word: str) -> bool:
     return bool(tag.POS == "VERB" and (tag.mood == "impr" or tag.person == "2per"))
 
 
-def speaks_to_reader_ru(text: str) -> bool:
-    """Whether a (lowercased) Russian text names the reader: "вы" and its forms,
-    or a verb to "you" (``is_second_person_verb_ru``), not a noun that only ends
-    like one."""
-    return any(
-        _RU_PRONOUN.match(word) or is_second_person_verb_ru(word)
-        for word in (m.group(0) for m in _RU_READER.finditer(text))
-    )
+def _mark(found: re.Match[str]) -> str:
+    word = found.group(0)
+    return word if is_second_person_verb_ru(word) else word + _NOT_A_VERB
+
+
+def mark_false_verbs_ru(text: str) -> str:
+    """The text with every word that ends like a verb to "you" but is none
+    ("на сайте") marked, so that the signals' patterns for the reader pass it by."""
+    return _RU_LOOKS_SECOND_PERSON.sub(_mark, text)

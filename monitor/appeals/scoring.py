@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from monitor.appeals.signals import PREPARE, SCRIPTS, SIGNALS, Signal
 from monitor.appeals.signals import QUOTED as _QUOTED
-from monitor.appeals.signals import SCRIPTS, SIGNALS, Signal
 
 # Reported speech: a story quoting an appeal is a story, so its signals count half.
 _REPORTED = (
@@ -58,22 +58,19 @@ class _Pattern:
 
     regex: re.Pattern[str]
     at_word: bool
-    confirm: Callable[[str], bool] | None = None  # see ``Signal.confirm``
 
     @classmethod
-    def compile(cls, pattern: str, confirm: Callable[[str], bool] | None = None) -> _Pattern:
+    def compile(cls, pattern: str) -> _Pattern:
         branches = _top_level_branches(pattern)
         if not all(branch.startswith(r"\b") for branch in branches):
-            return cls(re.compile(pattern), at_word=False, confirm=confirm)
-        return cls(re.compile("|".join(branch[2:] for branch in branches)), True, confirm)
+            return cls(re.compile(pattern), at_word=False)
+        return cls(re.compile("|".join(branch[2:] for branch in branches)), at_word=True)
 
     def search(self, text: str) -> bool:
         position = 0
         while (found := self.regex.search(text, position)) is not None:
             start = found.start()
-            if (not self.at_word or start == 0 or not _is_word_char(text[start - 1])) and (
-                self.confirm is None or self.confirm(found.group(0))
-            ):
+            if not self.at_word or start == 0 or not _is_word_char(text[start - 1]):
                 return True
             position = start + 1
         return False
@@ -94,16 +91,13 @@ class _Table:
     script: re.Pattern[str]
     signals: tuple[_Compiled, ...]
     asks: tuple[_Compiled, ...]  # the signals that can make an ask or a lead-in
+    prepare: Callable[[str], str] | None  # see ``signals.PREPARE``
 
 
 def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
-    # Only a search confirms its match: the other ways of matching stay as fast
-    # as a bare pattern.
-    if unconfirmed := [s.reason for s in signals if s.confirm and s.where != "text"]:
-        raise ValueError(f"{language}: only a 'text' signal may confirm its match: {unconfirmed}")
-    compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern, s.confirm)) for s in signals)
+    compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern)) for s in signals)
     asks = tuple(c for c in compiled if c.signal.weight >= 2 or c.signal.lead)
-    return _Table(re.compile(SCRIPTS[language]), compiled, asks)
+    return _Table(re.compile(SCRIPTS[language]), compiled, asks, PREPARE.get(language))
 
 
 _TABLES = tuple(_table(language, signals) for language, signals in SIGNALS.items())
@@ -140,8 +134,9 @@ class _Paragraph:
         self.masked = _QUOTED.sub(" ", self.line)
         self.words = len(self.line.split())
         self._starts: list[int] | None = None
+        self._prepared: dict[Callable[[str], str], str] = {}
 
-    def hit(self, c: _Compiled) -> bool:
+    def hit(self, c: _Compiled, prepare: Callable[[str], str] | None) -> bool:
         if c.signal.needs and not any(word in self.line for word in c.signal.needs):
             return False
         where = c.signal.where
@@ -155,7 +150,11 @@ class _Paragraph:
             if self._starts is None:
                 self._starts = [m.end() for m in _SENTENCE_START.finditer(self.masked)]
             return any(c.pattern.regex.match(self.masked, start) for start in self._starts)
-        return c.pattern.search(self.masked)
+        if prepare is None:
+            return c.pattern.search(self.masked)
+        if (prepared := self._prepared.get(prepare)) is None:
+            prepared = self._prepared[prepare] = prepare(self.masked)
+        return c.pattern.search(prepared)
 
 
 def is_reported(paragraph: str) -> bool:
@@ -177,7 +176,7 @@ def score(paragraph: str, *, asks_only: bool = False) -> Scored:
         for table in _TABLES
         if table.script.search(text.line)
         for c in (table.asks if asks_only else table.signals)
-        if text.hit(c)
+        if text.hit(c, table.prepare)
     ]
     if asks_only and not hits:
         return NOTHING

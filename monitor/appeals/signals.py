@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitor.appeals.morphology import RU_READER, speaks_to_reader_ru
+from monitor.appeals.morphology import RU_SECOND_PERSON_ENDING, mark_false_verbs_ru
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +22,6 @@ class Signal:
     that may open an appeal block. ``needs``, when given, lists words the signal
     cannot do without: the pattern is tried only on a paragraph holding one of
     them, a cheap check that spares most paragraphs the costly patterns.
-    ``confirm``, when given (for "text" signals), checks the matched words for
-    what a pattern cannot see: that a Russian word in "-ите" is a verb, not a
-    noun (``morphology``).
 
     ``weight``: 3, the words are an appeal wherever they stand (a cookie notice,
     a free-article meter); 2, an ask addressed to the reader, enough at the edges
@@ -37,7 +34,6 @@ class Signal:
     where: str = "text"
     lead: bool = False
     needs: tuple[str, ...] = ()
-    confirm: Callable[[str], bool] | None = None
 
 
 # What appeals are about, for the signals that pair them with a word to the reader.
@@ -59,9 +55,9 @@ _EN_THIS_TEXT = (
 )
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь"),
-# which the signal confirms is no noun ("на сайте", "при защите").
+# not a noun that ends alike ("на сайте", "при защите": see ``PREPARE``).
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-_RU_YOU = RU_READER
+_RU_YOU = rf"\b(?:{RU_SECOND_PERSON_ENDING}|вы|вам|вас|вами|ваш\w*)(?!\w)"
 _RU_TOPICS = (
     r"\b(?:(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
     r"приложени|уведомлени|клуб)\w*|e-?mail)"
@@ -99,6 +95,11 @@ QUOTE_MARKS = re.compile("[\"“«„'\u2018]")
 # Per language, the letters its text is written in: a language's signals are
 # tried only on paragraphs holding some of them.
 SCRIPTS: dict[str, str] = {"en": "[a-z]", "ru": "[\u0430-\u044f\u0451]"}
+
+# Per language, what readies its (lowercased, quote-blanked) text for its
+# "text" signals, where grammar a pattern cannot see matters: in Russian, a word
+# that only ends like a verb to the reader ("на сайте") is marked as none.
+PREPARE: dict[str, Callable[[str], str]] = {"ru": mark_false_verbs_ru}
 
 # Per language, the signals of appeal text. Adding a language is adding a key.
 # The patterns name the grammar of an appeal (an imperative or a question put to
@@ -283,7 +284,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"задонатьте|станьте|"
                r"присоединяйтесь|вступайте|зарегистрируйтесь|войдите)(?!\w)"),
         Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
-               _in_one_sentence(_RU_YOU, _RU_TOPICS), confirm=speaks_to_reader_ru),
+               _in_one_sentence(_RU_YOU, _RU_TOPICS)),
         Signal("says the publication needs the reader's help", 2,
                r"\b(?:без (?:вашей|вашего) (?:помощи|поддержки|участия))(?!\w)|"
                r"\b(?:нам) (?:очень )?(?:нужна) (?:ваша) (?:помощь|поддержка)(?!\w)|"

@@ -343,7 +343,7 @@ def _evidence(
     found = []
     held = {k for b in blocks for k in range(b.start, b.end + 1)}
     last = len(paragraphs) - 1
-    own = _beside_asks(paragraphs, asks, logits) if about else set()
+    own = _beside_asks(paragraphs, asks, labels, logits) if about else set()
     for k, paragraph in enumerate(paragraphs):
         value = logits[k] - _PRIOR
         if asks[k].sure:
@@ -372,11 +372,15 @@ def _evidence(
 
 
 def _beside_asks(
-    paragraphs: Sequence[str], asks: Sequence[Scored], logits: Sequence[float]
+    paragraphs: Sequence[str],
+    asks: Sequence[Scored],
+    labels: Sequence[int],
+    logits: Sequence[float],
 ) -> set[int]:
     """The paragraphs joined to a rule's ask by a chain of paragraphs the model is
     sure of: in a story about appeals, the outlet's own appeal after it (its
-    title, its story, its ask) is still one."""
+    title, its story, its ask) is still one. Its title is where it starts: the
+    chain stops there, before the story's own lines about the drive."""
     found: set[int] = set()
     for k in (k for k, s in enumerate(asks) if s.ask):
         for step in (-1, 1):
@@ -385,6 +389,8 @@ def _beside_asks(
                 if paragraphs[j].lstrip().startswith(LIST_ITEM) or is_reported(paragraphs[j]):
                     break
                 found.add(j)
+                if step < 0 and labels[j]:
+                    break
                 j += step
     return found
 
@@ -426,7 +432,7 @@ def _runs(
             not box
             and last < len(paragraphs) - 1
             and all(labels[k] for k in inside)
-            and _stems(" ".join(paragraphs[first : last + 1])) & _stems(paragraphs[last + 1])
+            and _names(" ".join(paragraphs[first : last + 1])) & _names(paragraphs[last + 1])
         ):
             continue
         if not any(
@@ -461,6 +467,13 @@ def _stems(text: str) -> set[str]:
     meets "membership". The common words count too: what the training texts
     use most ("members", on a membership story) may be what the headline says."""
     return {w[:_STEM] for w in content_words(tokens(text), frozenset())}
+
+
+def _names(text: str) -> set[str]:
+    """What a text names: its content words (not the model's ``common`` ones:
+    "with", "their"), cut to their first five letters: "neighbours" meets
+    "neighbour"."""
+    return {w[:_STEM] for w in content_words(tokens(text), model().common)}
 
 
 _SUBJECT = re.compile("|".join(SUBJECTS.values()), re.IGNORECASE)
