@@ -9,6 +9,7 @@ import pytest
 
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
+from monitor.appeals.morphology import is_second_person_verb_ru, mark_false_verbs_ru
 from monitor.appeals.scoring import is_reported, score
 from monitor.appeals.signals import SCRIPTS
 
@@ -392,6 +393,16 @@ def test_russian_noun_in_ite_is_not_an_imperative() -> None:
         assert "speaks to the reader" not in " ".join(score(sentence).reasons), sentence
     for sentence in verbs:
         assert "speaks to the reader" in " ".join(score(sentence).reasons), sentence
+
+
+def test_the_analyser_tells_a_verb_to_the_reader_from_a_noun_ending_alike() -> None:
+    verbs = ["поддержите", "подпишитесь", "получите", "станьте", "вернёте", "читайте"]
+    nouns = ["сайте", "защите", "орбите", "вите"]
+
+    assert all(map(is_second_person_verb_ru, verbs))
+    assert not any(map(is_second_person_verb_ru, nouns))
+    # Only the nouns are marked, and a noun's stem still reads as itself.
+    assert mark_false_verbs_ru("на сайте оформите") == "на сайте_ оформите"
 
 
 def test_a_how_to_join_ending_a_story_about_a_club_stays() -> None:

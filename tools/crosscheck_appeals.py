@@ -40,6 +40,7 @@ import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,8 @@ def data_key() -> str:
     files += sorted(trainer.PAGES.glob("*.article.txt"))
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("pymorphy3", "pymorphy3-dicts-ru"):  # morphology makes features too
+        digest.update(f"{package}=={metadata.version(package)}".encode())
     return digest.hexdigest()[:12]
 
 

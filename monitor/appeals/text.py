@@ -51,7 +51,7 @@ _RULE_SURE = 4.0
 _LONER_COHESION = 0.1
 _SURE_NEIGHBOUR = 3.0
 _NEIGHBOUR_BONUS = 2.0
-_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb]?\s*$")
+_SENTENCE_END = re.compile(r"[.!?:\u2026][\"'\u201c\u201d\u2019\u00bb]?\s*$")
 _STORY_SIDE = 1.0  # the evidence of a paragraph without an ask in a story about appeals
 _HELD = 2.0  # evidence of a paragraph a rule block holds; minus: of reported speech
 # What a run's edges cost: entering it (what an appeal at the end of the text
@@ -365,10 +365,15 @@ def _evidence(
             value = min(value, -_STORY_SIDE)
         if k in held:
             value = max(value, _HELD)
-        if value > -_HELD and (paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)):
+        if value > -_HELD and _listed_or_reported(paragraph):
             value = -_HELD
         found.append(value)
     return found
+
+
+def _listed_or_reported(paragraph: str) -> bool:
+    """A list item or quoted or reported speech: the story's, never an appeal."""
+    return paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)
 
 
 def _beside_asks(
@@ -386,7 +391,7 @@ def _beside_asks(
         for step in (-1, 1):
             j = k + step
             while 0 <= j < len(paragraphs) and logits[j] >= _SURE_NEIGHBOUR:
-                if paragraphs[j].lstrip().startswith(LIST_ITEM) or is_reported(paragraphs[j]):
+                if _listed_or_reported(paragraphs[j]):
                     break
                 found.add(j)
                 if step < 0 and labels[j]:
