@@ -432,12 +432,14 @@ def _runs(
         first, last = run
         inside = range(first, last + 1)
         # Inside the text, a label alone that names what the next paragraph
-        # tells is a subheading ("Neighbours join in"), however the model reads it.
+        # tells (a content word: not "with", "their") is a subheading
+        # ("Neighbours join in"), however the model reads it.
         if (
             not box
             and last < len(paragraphs) - 1
             and all(labels[k] for k in inside)
-            and _names(" ".join(paragraphs[first : last + 1])) & _names(paragraphs[last + 1])
+            and _stems(" ".join(paragraphs[first : last + 1]), model().common)
+            & _stems(paragraphs[last + 1], model().common)
         ):
             continue
         if not any(
@@ -467,18 +469,12 @@ def _runs(
     return found
 
 
-def _stems(text: str) -> set[str]:
-    """A text's words of four letters or more cut to their first five: "member"
-    meets "membership". The common words count too: what the training texts
-    use most ("members", on a membership story) may be what the headline says."""
-    return {w[:_STEM] for w in content_words(tokens(text), frozenset())}
-
-
-def _names(text: str) -> set[str]:
-    """What a text names: its content words (not the model's ``common`` ones:
-    "with", "their"), cut to their first five letters: "neighbours" meets
-    "neighbour"."""
-    return {w[:_STEM] for w in content_words(tokens(text), model().common)}
+def _stems(text: str, common: frozenset[str] = frozenset()) -> set[str]:
+    """A text's words of four letters or more, not among ``common``, cut to their
+    first five: "member" meets "membership". For the headline's topic the
+    common words count too: what the training texts use most ("members", on a
+    membership story) may be what the headline says."""
+    return {w[:_STEM] for w in content_words(tokens(text), common)}
 
 
 _SUBJECT = re.compile("|".join(SUBJECTS.values()), re.IGNORECASE)
