@@ -127,7 +127,8 @@ NOTHING = Scored(0, (), lead=False, ask=False, sure=False)
 
 class _Paragraph:
     """One paragraph prepared once for every signal: lowercased, quotes masked,
-    sentence starts found only if an imperative is tried."""
+    sentence starts found only if an imperative is tried, and the text readied
+    for a language's "text" signals (``signals.PREPARE``) only if one is tried."""
 
     def __init__(self, paragraph: str) -> None:
         self.line = paragraph.strip().lower()

@@ -16,7 +16,8 @@ class Signal:
 
     ``where`` says what the pattern is matched against: "text" searches the
     paragraph with quoted speech blanked out (reporting an appeal is not making
-    one), "sentence" likewise but only where a sentence starts (imperatives),
+    one) and readied by the language's ``PREPARE`` step, "sentence" likewise
+    (without that step) but only where a sentence starts (imperatives),
     "start" matches at the paragraph's start (lead-ins), "line" the whole
     paragraph (buttons). Patterns see lowercased text. ``lead`` marks a lead-in
     that may open an appeal block. ``needs``, when given, lists words the signal

@@ -385,13 +385,14 @@ def _beside_asks(
     """The paragraphs joined to a rule's ask by a chain of paragraphs the model is
     sure of: in a story about appeals, the outlet's own appeal after it (its
     title, its story, its ask) is still one. Its title is where it starts: the
-    chain stops there, before the story's own lines about the drive."""
+    chain stops there, before the story's own lines about the drive. After the
+    ask come only its buttons: the story may go on there."""
     found: set[int] = set()
     for k in (k for k, s in enumerate(asks) if s.ask):
         for step in (-1, 1):
             j = k + step
             while 0 <= j < len(paragraphs) and logits[j] >= _SURE_NEIGHBOUR:
-                if _listed_or_reported(paragraphs[j]):
+                if _listed_or_reported(paragraphs[j]) or (step > 0 and not labels[j]):
                     break
                 found.add(j)
                 if step < 0 and labels[j]:
