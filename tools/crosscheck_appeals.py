@@ -34,6 +34,7 @@ the benchmark's held-out AEB pages.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import random
 import sys
@@ -98,16 +99,37 @@ def train_without(corpus: Path, leave: set[str], out: Path) -> None:
 
 def data_key() -> str:
     """What the fold models depend on: the training data, the trainer's code and
-    the appeal package's, whose signals and morphology make features too."""
+    the package's modules it runs (the model, whose signals, morphology and
+    stems make features), and the versions of the libraries those use."""
     digest = hashlib.sha256()
-    files = [Path(trainer.__file__), *sorted(Path(appeal_model.__file__).parent.glob("*.py"))]
+    files = [Path(trainer.__file__), *feature_modules(Path(trainer.__file__))]
     files += sorted(trainer.DATA.glob("*.json")) + sorted(trainer.APPEALS.glob("*.json"))
     files += sorted(trainer.PAGES.glob("*.article.txt"))
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for package in ("pymorphy3", "pymorphy3-dicts-ru"):  # morphology makes features too
+    for package in ("pymorphy3", "pymorphy3-dicts-ru", "snowballstemmer"):
         digest.update(f"{package}=={metadata.version(package)}".encode())
     return digest.hexdigest()[:12]
+
+
+def feature_modules(script: Path) -> list[Path]:
+    """The package's modules the trainer runs, found from its imports (the
+    package's ``__init__`` aside, which loads the text layer too): the code
+    that makes features. The text layer's settings do not change a fold's
+    model, so trying one does not retrain."""
+    package = Path(appeal_model.__file__).parent
+    found: set[Path] = set()
+    todo = [script]
+    while todo:
+        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("monitor.appeals."):
+                path = package / f"{module.rsplit('.', 1)[1]}.py"
+                if path not in found:
+                    found.add(path)
+                    todo.append(path)
+    return sorted(found)
 
 
 def use_model(path: Path) -> None:
