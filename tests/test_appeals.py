@@ -536,3 +536,46 @@ def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:
 
     assert kept(story) == story
     assert not is_reported("You've read our readers' favourite stories: don't miss them.")
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "«Мы не закроемся», — сказала главный редактор.",  # noqa: RUF001
+        "Она написала читателям: «Спасибо».",  # noqa: RUF001
+        '"Please give what you can," she said.',
+        "A notice now reads \u201cYou have used your free articles this month\u201d on the site.",
+    ],
+)
+def test_a_quotation_is_reported_speech(paragraph: str) -> None:
+    assert is_reported(paragraph)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Вступайте в «Клуб друзей редакции»: закрытые эфиры и письма от авторов.",  # noqa: RUF001
+        'Get "The Morning Brief" in your inbox every weekday.',
+    ],
+)
+def test_a_name_in_quotes_is_no_quotation(paragraph: str) -> None:
+    """Russian writes every title in guillemets: an appeal naming its club or
+    newsletter does not quote anyone."""
+    assert not is_reported(paragraph)
+
+
+def test_a_russian_appeal_naming_its_club_goes_after_the_story() -> None:
+    story = [
+        "Мэрия Самары утвердила новые тарифы на проезд в трамваях и автобусах.",  # noqa: RUF001
+        "С 1 марта поездка по карте будет стоить 52 рубля, за наличные — 60 рублей.",  # noqa: RUF001
+        "«Повышение связано с ростом цен на электроэнергию», — пояснили в департаменте"  # noqa: RUF001
+        " транспорта.",
+        "Льготы для пенсионеров и школьников сохранятся.",  # noqa: RUF001
+    ]
+    appeal = [
+        "Вы читаете нас уже год — пора в «Клуб друзей редакции». Закрытые эфиры,"  # noqa: RUF001
+        " мерч и письма от авторов.",  # noqa: RUF001
+        "Хочу в клуб",  # noqa: RUF001
+    ]
+
+    assert kept(story + appeal) == story

@@ -158,10 +158,33 @@ class _Paragraph:
         return c.pattern.search(prepared)
 
 
+# What makes quoted words a quotation, not a name in quotes («Друзья редакции»,
+# "The Brief", as Russian writes every title): a clause's length, sentence
+# punctuation inside the marks, or an attribution after them («...», — сказал)
+# or a colon before them.
+_SPEECH_WORDS = 5
+_SPEECH_END = re.compile(r"[.,!?;\u2026]\W?$")
+_ATTRIBUTION = re.compile(r"\s*,\s*[\u2014\u2013]")
+_INTRODUCED = re.compile(r":\s*$")
+
+
+def _is_quotation(line: str, quoted: re.Match[str]) -> bool:
+    inner = quoted.group(0)[1:-1].strip()
+    return (
+        len(inner.split()) >= _SPEECH_WORDS
+        or _SPEECH_END.search(inner) is not None
+        or _ATTRIBUTION.match(line, quoted.end()) is not None
+        or _INTRODUCED.search(line, 0, quoted.start()) is not None
+    )
+
+
 def is_reported(paragraph: str) -> bool:
-    """Whether a paragraph quotes or reports someone's words: the story's, then."""
+    """Whether a paragraph quotes or reports someone's words: the story's, then.
+    A name in quotes is no quotation: an appeal names its club or newsletter."""
     line = paragraph.lower()
-    return _QUOTED.search(line) is not None or _REPORTED_PATTERN.search(line)
+    if _REPORTED_PATTERN.search(line):
+        return True
+    return any(_is_quotation(line, m) for m in _QUOTED.finditer(line))
 
 
 def score(paragraph: str, *, asks_only: bool = False) -> Scored:
