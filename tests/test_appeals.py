@@ -12,6 +12,7 @@ from monitor.appeals.model import Model, appeal_probability, model
 from monitor.appeals.morphology import is_second_person_verb_ru, mark_false_verbs_ru
 from monitor.appeals.scoring import is_reported, score
 from monitor.appeals.signals import SCRIPTS
+from monitor.appeals.text import _Block, _reach_back
 
 STORY = [
     "The regional parliament approved the budget on Wednesday after a debate that lasted two days.",
@@ -541,8 +542,8 @@ def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:
 @pytest.mark.parametrize(
     "paragraph",
     [
-        "«Мы не закроемся», — сказала главный редактор.",  # noqa: RUF001
-        "Она написала читателям: «Спасибо».",  # noqa: RUF001
+        "«Мы не закроемся», — сказала главный редактор.",
+        "Она написала читателям: «Спасибо».",
         '"Please give what you can," she said.',
         "A notice now reads \u201cYou have used your free articles this month\u201d on the site.",
     ],
@@ -554,7 +555,7 @@ def test_a_quotation_is_reported_speech(paragraph: str) -> None:
 @pytest.mark.parametrize(
     "paragraph",
     [
-        "Вступайте в «Клуб друзей редакции»: закрытые эфиры и письма от авторов.",  # noqa: RUF001
+        "Вступайте в «Клуб друзей редакции»: закрытые эфиры и письма от авторов.",
         'Get "The Morning Brief" in your inbox every weekday.',
     ],
 )
@@ -566,16 +567,67 @@ def test_a_name_in_quotes_is_no_quotation(paragraph: str) -> None:
 
 def test_a_russian_appeal_naming_its_club_goes_after_the_story() -> None:
     story = [
-        "Мэрия Самары утвердила новые тарифы на проезд в трамваях и автобусах.",  # noqa: RUF001
+        "Мэрия Самары утвердила новые тарифы на проезд в трамваях и автобусах.",
         "С 1 марта поездка по карте будет стоить 52 рубля, за наличные — 60 рублей.",  # noqa: RUF001
         "«Повышение связано с ростом цен на электроэнергию», — пояснили в департаменте"  # noqa: RUF001
         " транспорта.",
-        "Льготы для пенсионеров и школьников сохранятся.",  # noqa: RUF001
+        "Льготы для пенсионеров и школьников сохранятся.",
     ]
     appeal = [
-        "Вы читаете нас уже год — пора в «Клуб друзей редакции». Закрытые эфиры,"  # noqa: RUF001
-        " мерч и письма от авторов.",  # noqa: RUF001
-        "Хочу в клуб",  # noqa: RUF001
+        "Вы читаете нас уже год — пора в «Клуб друзей редакции». Закрытые эфиры,"
+        " мерч и письма от авторов.",
+        "Хочу в клуб",
     ]
 
     assert kept(story + appeal) == story
+
+
+BUDGET = [
+    "The regional parliament approved the budget on Wednesday after a two-day debate.",
+    "The budget raises spending on hospitals and freezes public sector salaries.",
+    "Hospital managers welcomed the money but warned that staffing shortages would remain.",
+    "The governor is expected to sign the budget before the end of the month.",
+]
+
+
+def _reached(paragraphs: list[str], block: tuple[int, int], evidence: list[float]) -> int:
+    labels = [len(p.split()) if len(p.split()) <= 3 else 0 for p in paragraphs]
+    found = _reach_back(
+        _Block(*block, ("ask",)),
+        paragraphs,
+        evidence=evidence,
+        labels=labels,
+        words=[len(p.split()) for p in paragraphs],
+    )
+    return found.start
+
+
+def test_an_appeal_takes_the_story_like_opener_that_speaks_of_it() -> None:
+    """The opener reads like news, so the model leaves it; it names what the ask
+    names (the paper, its press) and nothing the story spoke of."""
+    appeal = [
+        "The Ledger press on Mill Street printed its first edition in 1921.",
+        "Chip in $5 and keep the Ledger press running.",
+        "Chip in",
+    ]
+    paragraphs = BUDGET + appeal
+
+    assert _reached(paragraphs, (5, 6), [-1.0] * 4 + [-2.0, 8.0, 8.0]) == 4
+
+
+def test_the_story_s_last_paragraph_stays_before_an_appeal_on_its_subject() -> None:
+    """The last paragraph shares a word with the ask ("hospital"), but more with
+    the story before it: it is the story's."""
+    appeal = ["Give to the hospitals appeal today.", "Give"]
+    paragraphs = BUDGET + appeal
+
+    assert _reached(paragraphs, (4, 5), [-1.0] * 4 + [8.0, 8.0]) == 4
+
+
+def test_an_opener_the_model_is_sure_is_the_story_s_stays() -> None:
+    appeal = [
+        "The Ledger press on Mill Street printed its first edition in 1921.",
+        "Chip in $5 and keep the Ledger press running.",
+    ]
+
+    assert _reached(BUDGET + appeal, (5, 5), [-1.0] * 4 + [-4.0, 8.0]) == 5

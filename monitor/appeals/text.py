@@ -281,7 +281,53 @@ def _find_blocks(
         box=box,
         topic=_topic(headline),
     )
-    return _merge([*blocks, *runs])
+    found = _merge([*blocks, *runs])
+    if about or box or not _REACH_BACK:
+        return found
+    return _merge(
+        [_reach_back(b, paragraphs, evidence=evidence, labels=labels, words=words) for b in found]
+    )
+
+
+_REACH_BACK = 3  # lead-in paragraphs a block may take before it
+_REACH_FLOOR = -3.0  # ... none with stronger evidence against it than this
+
+
+def _reach_back(
+    block: _Block,
+    paragraphs: Sequence[str],
+    *,
+    evidence: Sequence[float],
+    labels: Sequence[int],
+    words: Sequence[int],
+) -> _Block:
+    """The block with its lead-in: an appeal often opens like a story ("Since
+    1974, listeners have kept KHPR on the air"), which the model reads as the
+    story's. A paragraph just before the block that shares more content words
+    with the block than with all the text before it speaks of the appeal, not
+    of the story, and goes with it; so may the one before that. Never a label
+    (``_frame`` takes the title), a list item or a quotation, nor the text's
+    first paragraph, nor so much that the block would hold half the text."""
+    common = model().common
+    start = block.start
+    own = set().union(*(_stems(paragraphs[k], common) for k in range(block.start, block.end + 1)))
+    total = sum(words) or 1
+    taken = sum(words[block.start : block.end + 1])
+    while start > 1 and block.start - start < _REACH_BACK:
+        k = start - 1
+        if labels[k] or evidence[k] < _REACH_FLOOR or _listed_or_reported(paragraphs[k]):
+            break
+        mine = _stems(paragraphs[k], common)
+        story = set().union(*(_stems(p, common) for p in paragraphs[:k]))
+        if len(mine & own) <= len(mine & story) or taken + words[k] > _MAX_RUN_SHARE * total:
+            break
+        own |= mine
+        taken += words[k]
+        start = k
+    if start == block.start:
+        return block
+    start, _ = _frame(labels, start, block.end, len(paragraphs))
+    return _Block(start, block.end, block.reasons)
 
 
 def _rule_blocks(
