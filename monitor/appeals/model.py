@@ -36,11 +36,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+import snowballstemmer
+
 from monitor.appeals.morphology import RU_SECOND_PERSON_ENDING, is_second_person_verb_ru
 from monitor.appeals.signals import IMPERATIVES, QUOTE_MARKS, QUOTED
 
 MODEL_PATH = Path(__file__).with_name("appeal_model.json")
-BITS = 16
+BITS = 18
 SIZE = 1 << BITS
 _MASK = SIZE - 1
 _TOKEN = re.compile(r"\w+")
@@ -153,12 +155,24 @@ def content_words(words: Iterable[str], common: frozenset[str]) -> set[str]:
     return {w for w in set(words) - common if len(w) >= _CONTENT_MIN_CHARS and not w.isdigit()}
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_STEMMERS = {"ru": snowballstemmer.stemmer("russian"), "en": snowballstemmer.stemmer("english")}
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A word's Snowball stem in its script's language: "клуба" and "клубы" are
+    one word to the context, as "members" and "member" are."""
+    found: str = _STEMMERS["ru" if _CYRILLIC.search(word) else "en"].stemWord(word)
+    return found
+
+
 def context(texts: Sequence[list[str]], common: frozenset[str]) -> list[dict[str, float]]:
     """The context features of each paragraph of a text, given its tokens: its
     content words' share used elsewhere in the text (more than
     ``COHESION_WINDOW`` paragraphs away), or "alone" when it has no content
     words or the text no paragraph that far."""
-    content = [content_words(words, common) for words in texts]
+    content = [{stem(w) for w in content_words(words, common)} for words in texts]
     # Per word, the first and last paragraph using it: a word is used far from
     # paragraph k when one of them is more than the window away.
     first: dict[str, int] = {}
