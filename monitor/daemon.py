@@ -17,6 +17,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.appeals.readiness import ensure_ready
 from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.config import load as load_config
@@ -86,9 +87,16 @@ class Daemon:
         self._loaded = (
             await asyncio.to_thread(fingerprint, config.source) if config.source else None
         )
+        self.workers = Workers()
+        try:
+            # A broken install (a missing dictionary) stops here, in one line,
+            # not on every page; and the first page finds a warm worker.
+            await self.workers.run(ensure_ready)
+        except BaseException:
+            self.workers.shutdown()
+            raise
         self.store = await SqliteStore.open(config.state_dir / STORE_FILE)
         self._store_ok_at = utcnow()
-        self.workers = Workers()
         self.runtime = Runtime.build(config, build_http(config))
         self.dispatcher = Dispatcher(self.store, {}, utcnow, metrics=self.metrics)
         self.runtime.apply_to(self.dispatcher)

@@ -91,3 +91,8 @@ class NotifyError(MonitorError):
 
 class StoreError(MonitorError):
     """The SQLite store failed or holds a schema newer than this program."""
+
+
+class SetupError(MonitorError):
+    """The installation lacks something monitor needs at run time: a data file
+    or a library's dictionary. Reinstalling the package restores it."""

@@ -177,3 +177,23 @@ async def test_run_once_with_a_broken_feed_still_exits_zero(
     daemon = await run_once(tmp_path, site, fake_slack, fake_smtp)
     assert "not an RSS or Atom feed" in daemon.log
     assert fake_slack.received == []
+
+
+async def test_a_broken_install_stops_the_daemon_at_start_up_in_one_line(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    """The Russian dictionary missing (pymorphy3 reads its place from this
+    variable): exit 1 before any poll, saying what is missing and how to fix it,
+    not an error on every Russian page later."""
+    config = write_config(tmp_path / "config.yaml", site, fake_slack, fake_smtp)
+    env = {"TEST_SLACK_WEBHOOK": fake_slack.url, "PYMORPHY2_DICT_PATH": str(tmp_path / "none")}
+    daemon = await DaemonProcess(config, "--once", env=env).start()
+    try:
+        assert await daemon.wait(timeout=60) == 1, daemon.log
+    finally:
+        await daemon.kill()
+    failures = [line for line in daemon.log.splitlines() if "monitor failed" in line]
+    assert len(failures) == 1, daemon.log
+    assert "Russian morphology dictionary cannot be loaded" in failures[0]
+    assert "pymorphy3-dicts-ru" in failures[0]
+    assert site.requests["feed"] == 0

@@ -1,0 +1,28 @@
+"""Load, once, what the appeal layers read from disk, so that a broken install
+fails at start-up with one clear line rather than on every page in every worker."""
+
+from __future__ import annotations
+
+from monitor.appeals.model import MODEL_PATH, model, stem
+from monitor.appeals.morphology import is_second_person_verb_ru
+from monitor.errors import SetupError
+
+
+def ensure_ready() -> None:
+    """Load the appeal model, the Russian analyser's dictionary and the stemmers.
+    Raises ``SetupError`` saying which is missing and how to restore it."""
+    try:
+        model()
+    except (OSError, ValueError, KeyError) as e:
+        raise SetupError(
+            f"the appeal model {MODEL_PATH} cannot be read ({e}); reinstall monitor"
+        ) from e
+    try:
+        is_second_person_verb_ru("поддержите")
+    except (ImportError, OSError, ValueError) as e:
+        raise SetupError(
+            "the Russian morphology dictionary cannot be loaded "
+            f"({type(e).__name__}: {e}); reinstall monitor, or run "
+            "pip install 'pymorphy3-dicts-ru>=2.4.417150,<3'"
+        ) from e
+    stem("members")
