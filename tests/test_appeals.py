@@ -631,3 +631,43 @@ def test_an_opener_the_model_is_sure_is_the_story_s_stays() -> None:
     ]
 
     assert _reached(BUDGET + appeal, (5, 5), [-1.0] * 4 + [-4.0, 8.0]) == 5
+
+
+TARIFFS = [
+    "Мэрия Самары утвердила новые тарифы на проезд в трамваях и автобусах.",
+    "С 1 марта поездка по карте будет стоить 52 рубля, за наличные — 60 рублей.",  # noqa: RUF001
+    "Льготы для пенсионеров и школьников сохранятся.",
+    "Депутаты городской думы пообещали вернуться к вопросу осенью.",
+]
+AGENT_LABELS = [
+    "ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО И (ИЛИ) РАСПРОСТРАНЕНО ИНОСТРАННЫМ СРЕДСТВОМ"
+    " МАССОВОЙ ИНФОРМАЦИИ, ВЫПОЛНЯЮЩИМ ФУНКЦИИ ИНОСТРАННОГО АГЕНТА",
+    "Настоящий материал (информация) произведен, распространен и (или) направлен"
+    " иностранным агентом «Северный ветер» либо касается деятельности иностранного"
+    " агента «Северный ветер».",
+]
+
+
+@pytest.mark.parametrize("label", AGENT_LABELS)
+@pytest.mark.parametrize("at", [0, 2, 4])
+def test_the_foreign_agent_label_goes_wherever_it_stands(label: str, at: int) -> None:
+    """The law makes an outlet print it on every text: a rule watching for
+    "иностранный агент" would fire on every story it publishes."""
+    paragraphs, removals = strip_appeal_text([*TARIFFS[:at], label, *TARIFFS[at:]])
+
+    assert paragraphs == TARIFFS
+    (removal,) = removals
+    assert "foreign agent" in removal.reason
+
+
+def test_a_story_about_the_foreign_agent_label_stays() -> None:
+    story = [
+        "Минюст внёс издание «Северный ветер» в реестр иностранных агентов в пятницу.",
+        "Теперь все его публикации должны открываться пометкой «Данное сообщение (материал)"  # noqa: RUF001
+        " создано и (или) распространено иностранным средством массовой информации,"
+        " выполняющим функции иностранного агента».",
+        "Данное решение редакция намерена обжаловать в суде.",
+        *TARIFFS[2:],
+    ]
+
+    assert kept(story) == story

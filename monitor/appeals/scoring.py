@@ -101,6 +101,18 @@ def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
 
 
 _TABLES = tuple(_table(language, signals) for language, signals in SIGNALS.items())
+_ALWAYS_NEEDS = tuple(
+    word for signals in SIGNALS.values() for s in signals if s.always for word in s.needs
+)
+
+
+def always_read(paragraph: str) -> bool:
+    """Whether a signal must be tried on this paragraph whatever the model
+    reads in it (``Signal.always``)."""
+    line = paragraph.lower()
+    return any(word in line for word in _ALWAYS_NEEDS)
+
+
 _REPORTED_PATTERN = _Pattern.compile(_REPORTED)
 # "us" is left out: lowercased, it is also the country.
 _VOICE = _Pattern.compile(

@@ -27,6 +27,10 @@ class Signal:
     ``weight``: 3, the words are an appeal wherever they stand (a cookie notice,
     a free-article meter); 2, an ask addressed to the reader, enough at the edges
     of the article; 1, appeal vocabulary that only adds to an ask; 0, a lead-in.
+
+    ``always``: tried on every paragraph holding one of ``needs``, even one the
+    learned model reads as the story's (which the rules otherwise skip): for
+    fixed furniture whose words are the story's words elsewhere.
     """
 
     reason: str
@@ -35,6 +39,7 @@ class Signal:
     where: str = "text"
     lead: bool = False
     needs: tuple[str, ...] = ()
+    always: bool = False
 
 
 # What appeals are about, for the signals that pair them with a word to the reader.
@@ -273,6 +278,14 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
     # Cyrillic one (a "\\b" before a word) as a homoglyph trick. The noqa lines hold
     # one-letter or all-lookalike Russian words on purpose.
     "ru": (
+        # Page furniture with the same effect as an appeal: the label the law
+        # demands on every text of a "foreign agent", which would make a rule on
+        # "иностранный агент" fire on every story the outlet publishes.
+        Signal("carries the label the law demands of a foreign agent", 3,
+               r"^(?:данное|настоящее|настоящий|этот) (?:сообщение|материал)\s*"
+               r"(?:\((?:материал|информация)\)\s*)?(?:создан|произвед|распростран)\w*"
+               r"(?=[^.]*иностранн\w* агент)",
+               needs=("агент",), always=True),
         Signal("addresses the readers", 0,
                r"(?:дорогие|уважаемые|милые) (?:читатели|читательницы|друзья|подписчики)(?!\w)",
                "start", lead=True),

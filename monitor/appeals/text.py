@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from monitor.appeals.model import content_words, model, tokens
-from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, is_reported, score
+from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, always_read, is_reported, score
 from monitor.appeals.segments import best_runs
 from monitor.appeals.signals import SUBJECTS
 from monitor.model import Removal
@@ -249,7 +249,7 @@ def _find_blocks(
     words = [len(p.split()) for p in paragraphs]
     asks = [
         score(p, asks_only=True)
-        if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS
+        if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS or always_read(p)
         else NOTHING
         for k, p in enumerate(paragraphs)
     ]
