@@ -12,7 +12,9 @@ measured once before round 5 and once after) ``heldout5.json`` (likewise,
 first measured with the round-5 code) ``heldout6.json`` (likewise, first
 measured with the round-6 code) and ``heldout7.json`` (likewise, first measured
 with the round-7 code; asked for harder cases) and ``heldout8.json`` (likewise,
-first measured with the round-8 code; asked for the real-world mix). A set may carry ``first_look``:
+first measured with the round-8 code; asked for the real-world mix) and
+``heldout9.json`` (likewise, first measured with the round-9 code; the
+real-world mix made hard). A set may carry ``first_look``:
 per layout, [removed %, recall lost] as measured once, with the code of the day,
 when the set was still unseen. ``--appeals FILE`` injects any set of the same
 format, such as the model's training sets in ``tools/appeal_data`` with a model
