@@ -542,9 +542,11 @@ def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:
 @pytest.mark.parametrize(
     "paragraph",
     [
-        "«Мы не закроемся», — сказала главный редактор.",
-        "Она написала читателям: «Спасибо».",
-        '"Please give what you can," she said.',
+        "«Мы не закроемся», — говорит главный редактор.",
+        "«Мы не закроемся», - отвечает главный редактор.",
+        "По мнению экономиста, «подписка себя не окупит».",
+        "На сайте газеты с тех пор висит баннер «Поддержите нас».",  # noqa: RUF001
+        '"We will not close," the editor insists.',
         "A notice now reads \u201cYou have used your free articles this month\u201d on the site.",
     ],
 )
@@ -671,3 +673,30 @@ def test_a_story_about_the_foreign_agent_label_stays() -> None:
     ]
 
     assert kept(story) == story
+
+
+def test_a_russian_story_line_sharing_its_subject_with_the_story_stays() -> None:
+    """It names the newsroom the appeal speaks of, but "мэрию" is the story's
+    word: compared by stem, it meets "мэрия" above."""
+    story = [
+        "Мэрия Твери отказалась публиковать смету ремонта набережной.",
+        "Депутаты потребовали от мэрии раскрыть подрядчиков до конца месяца.",
+        "Редакция направила запрос в мэрию, но ответа пока не получила.",
+    ]
+    appeal = ["Поддержите редакцию, которая задаёт вопросы мэрии за вас.", "Поддержать"]
+
+    assert _reached([*story, *appeal], (3, 4), [-1.0, -1.0, -2.0, 8.0, 8.0]) == 3
+
+
+def test_a_lead_in_never_takes_the_text_s_first_line_as_its_title() -> None:
+    """The appeal opens the text: the line above its lead-in may be the page's
+    headline, which the lede's cost protects."""
+    paragraphs = [
+        "Saturdays",
+        "The Ledger press on Mill Street printed its first edition in 1921.",
+        "Chip in $5 and keep the Ledger press running.",
+        "Chip in",
+        *BUDGET,
+    ]
+
+    assert _reached(paragraphs, (2, 3), [-1.0, -2.0, 8.0, 8.0, -1.0, -1.0, -1.0, -1.0]) == 1

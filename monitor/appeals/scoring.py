@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from monitor.appeals.morphology import is_finite_verb_ru
 from monitor.appeals.signals import PREPARE, SCRIPTS, SIGNALS, Signal
 from monitor.appeals.signals import QUOTED as _QUOTED
 
@@ -91,26 +92,19 @@ class _Table:
     script: re.Pattern[str]
     signals: tuple[_Compiled, ...]
     asks: tuple[_Compiled, ...]  # the signals that can make an ask or a lead-in
+    always: tuple[_Compiled, ...]  # the signals tried on every paragraph
     prepare: Callable[[str], str] | None  # see ``signals.PREPARE``
 
 
 def _table(language: str, signals: tuple[Signal, ...]) -> _Table:
     compiled = tuple(_Compiled(s, _Pattern.compile(s.pattern)) for s in signals)
     asks = tuple(c for c in compiled if c.signal.weight >= 2 or c.signal.lead)
-    return _Table(re.compile(SCRIPTS[language]), compiled, asks, PREPARE.get(language))
+    always = tuple(c for c in compiled if c.signal.always)
+    return _Table(re.compile(SCRIPTS[language]), compiled, asks, always, PREPARE.get(language))
 
 
 _TABLES = tuple(_table(language, signals) for language, signals in SIGNALS.items())
-_ALWAYS_NEEDS = tuple(
-    word for signals in SIGNALS.values() for s in signals if s.always for word in s.needs
-)
-
-
-def always_read(paragraph: str) -> bool:
-    """Whether a signal must be tried on this paragraph whatever the model
-    reads in it (``Signal.always``)."""
-    line = paragraph.lower()
-    return any(word in line for word in _ALWAYS_NEEDS)
+_ALWAYS_NEEDS = tuple(w for t in _TABLES for c in t.always for w in c.signal.needs)
 
 
 _REPORTED_PATTERN = _Pattern.compile(_REPORTED)
@@ -172,22 +166,22 @@ class _Paragraph:
 
 # What makes quoted words a quotation, not a name in quotes («Друзья редакции»,
 # "The Brief", as Russian writes every title): a clause's length, sentence
-# punctuation inside the marks, or an attribution after them («...», — сказал)
-# or a colon before them.
+# punctuation inside the marks, a finite verb (Russian puts the full stop
+# outside: «подписка себя не окупит».), or an attribution after them
+# («...», — сказал).
 _SPEECH_WORDS = 5
 _SPEECH_END = re.compile(r"[.,!?;\u2026]\W?$")
-_ATTRIBUTION = re.compile(r"\s*,\s*[\u2014\u2013]")
-_INTRODUCED = re.compile(r":\s*$")
+_ATTRIBUTION = re.compile(r"\s*,\s*[\u2014\u2013-]")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
 
 
 def _is_quotation(line: str, quoted: re.Match[str]) -> bool:
     inner = quoted.group(0)[1:-1].strip()
-    return (
-        len(inner.split()) >= _SPEECH_WORDS
-        or _SPEECH_END.search(inner) is not None
-        or _ATTRIBUTION.match(line, quoted.end()) is not None
-        or _INTRODUCED.search(line, 0, quoted.start()) is not None
-    )
+    if len(inner.split()) >= _SPEECH_WORDS or _SPEECH_END.search(inner):
+        return True
+    if _ATTRIBUTION.match(line, quoted.end()):
+        return True
+    return any(is_finite_verb_ru(word) for word in _CYRILLIC_WORD.findall(inner))
 
 
 def is_reported(paragraph: str) -> bool:
@@ -199,26 +193,31 @@ def is_reported(paragraph: str) -> bool:
     return any(_is_quotation(line, m) for m in _QUOTED.finditer(line))
 
 
-def score(paragraph: str, *, asks_only: bool = False) -> Scored:
+def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False) -> Scored:
     """Weigh one paragraph's appeal signals. List items score nothing: deal lists
     and how-tos say "Sign up for X at $5 a month" as content. ``asks_only`` tries
     only the signals that can make an ask or a lead-in: enough to find where
-    appeals may be, and a fraction of the cost; weights are then partial."""
+    appeals may be, and a fraction of the cost; weights are then partial.
+    ``always_only`` tries only those marked ``always``: what is read even in a
+    paragraph the learned model reads as the story's."""
     if paragraph.lstrip().startswith(LIST_ITEM):
         return NOTHING
+    if always_only and not any(word in paragraph.lower() for word in _ALWAYS_NEEDS):
+        return NOTHING  # the common case, found without preparing the text
     text = _Paragraph(paragraph)
     hits = [
         c.signal
         for table in _TABLES
         if table.script.search(text.line)
-        for c in (table.asks if asks_only else table.signals)
+        for c in (table.always if always_only else table.asks if asks_only else table.signals)
         if text.hit(c, table.prepare)
     ]
-    if asks_only and not hits:
+    if (asks_only or always_only) and not hits:
         return NOTHING
     halve = _REPORTED_PATTERN.search(text.masked)
     # Quoted or reported words belong to the story, whoever they address.
-    voice = not (asks_only or halve or text.masked != text.line) and _VOICE.search(text.masked)
+    partial = asks_only or always_only
+    voice = not (partial or halve or text.masked != text.line) and _VOICE.search(text.masked)
     if not hits:
         return Scored(0, (), lead=False, ask=False, sure=False, voice=voice)
     weight, reasons, lead, ask, sure = 0, dict[str, None](), False, False, False

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from monitor.appeals.model import content_words, model, tokens
-from monitor.appeals.scoring import LIST_ITEM, NOTHING, Scored, always_read, is_reported, score
+from monitor.appeals.model import content_words, model, stem, tokens
+from monitor.appeals.scoring import LIST_ITEM, Scored, is_reported, score
 from monitor.appeals.segments import best_runs
 from monitor.appeals.signals import SUBJECTS
 from monitor.model import Removal
@@ -249,8 +249,8 @@ def _find_blocks(
     words = [len(p.split()) for p in paragraphs]
     asks = [
         score(p, asks_only=True)
-        if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS or always_read(p)
-        else NOTHING
+        if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS
+        else score(p, always_only=True)
         for k, p in enumerate(paragraphs)
     ]
     labels = [
@@ -291,6 +291,7 @@ def _find_blocks(
 
 _REACH_BACK = 3  # lead-in paragraphs a block may take before it
 _REACH_FLOOR = -3.0  # ... none with stronger evidence against it than this
+_REACH_SHARED = 2  # ... and each sharing this many words with the block at least
 
 
 def _reach_back(
@@ -303,30 +304,38 @@ def _reach_back(
 ) -> _Block:
     """The block with its lead-in: an appeal often opens like a story ("Since
     1974, listeners have kept KHPR on the air"), which the model reads as the
-    story's. A paragraph just before the block that shares more content words
-    with the block than with all the text before it speaks of the appeal, not
-    of the story, and goes with it; so may the one before that. Never a label
-    (``_frame`` takes the title), a list item or a quotation, nor the text's
-    first paragraph, nor so much that the block would hold half the text."""
+    story's. A paragraph just before the block that shares at least
+    ``_REACH_SHARED`` words (by their stems) with the block, and more than with
+    all the text before it, speaks of the appeal, not of the story, and goes
+    with it; so may the one before that. Never a label, a list item or a
+    quotation, nor the text's first paragraph, nor so much that the block would
+    hold half the text; a title just before the lead-in goes too."""
     common = model().common
     start = block.start
-    own = set().union(*(_stems(paragraphs[k], common) for k in range(block.start, block.end + 1)))
+    own = set().union(*(_stemmed(paragraphs[k], common) for k in range(start, block.end + 1)))
+    story = [_stemmed(p, common) for p in paragraphs[:start]]
     total = sum(words) or 1
-    taken = sum(words[block.start : block.end + 1])
+    taken = sum(words[start : block.end + 1])
     while start > 1 and block.start - start < _REACH_BACK:
         k = start - 1
         if labels[k] or evidence[k] < _REACH_FLOOR or _listed_or_reported(paragraphs[k]):
             break
-        mine = _stems(paragraphs[k], common)
-        story = set().union(*(_stems(p, common) for p in paragraphs[:k]))
-        if len(mine & own) <= len(mine & story) or taken + words[k] > _MAX_RUN_SHARE * total:
+        mine = story[k]
+        before = set().union(*story[:k])
+        shared = len(mine & own)
+        if shared < max(_REACH_SHARED, len(mine & before) + 1):
+            break
+        if taken + words[k] > _MAX_RUN_SHARE * total:
             break
         own |= mine
         taken += words[k]
         start = k
     if start == block.start:
         return block
-    start, _ = _frame(labels, start, block.end, len(paragraphs))
+    # The title of the lead-in, unless it is the text's first line or would tip
+    # the block past half the text.
+    if start > 1 and labels[start - 1] and taken + words[start - 1] <= _MAX_RUN_SHARE * total:
+        start, _ = _frame(labels, start, block.end, len(paragraphs))
     return _Block(start, block.end, block.reasons)
 
 
@@ -514,6 +523,11 @@ def _runs(
         rules = dict.fromkeys(r for k in range(start, end + 1) for r in asks[k].reasons)
         found.append(_Block(start, end, (*rules, _MODEL_REASON)))
     return found
+
+
+def _stemmed(text: str, common: frozenset[str]) -> set[str]:
+    """A text's content words by their Snowball stems: "мэрия" meets "мэрию"."""
+    return {stem(w) for w in content_words(tokens(text), common)}
 
 
 def _stems(text: str, common: frozenset[str] = frozenset()) -> set[str]:
