@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.config import load as load_config
 from monitor.delivery import Dispatcher
-from monitor.errors import ConfigError, StoreError
+from monitor.errors import ConfigError, SetupError, StoreError
 from monitor.health import (
     HealthLimits,
     HealthReport,
@@ -89,13 +90,11 @@ class Daemon:
         )
         self.workers = Workers()
         try:
-            # A broken install (a missing dictionary) stops here, in one line,
-            # not on every page; and the first page finds a warm worker.
-            await self.workers.run(ensure_ready)
+            await self._check_install()
+            self.store = await SqliteStore.open(config.state_dir / STORE_FILE)
         except BaseException:
             self.workers.shutdown()
             raise
-        self.store = await SqliteStore.open(config.state_dir / STORE_FILE)
         self._store_ok_at = utcnow()
         self.runtime = Runtime.build(config, build_http(config))
         self.dispatcher = Dispatcher(self.store, {}, utcnow, metrics=self.metrics)
@@ -155,6 +154,17 @@ class Daemon:
         task = asyncio.create_task(func(*args))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _check_install(self) -> None:
+        """Load what extraction reads from disk in a worker: a broken install (a
+        missing dictionary) or workers that cannot start stop the daemon here,
+        in one line, not on every page; and the first page finds a warm worker."""
+        try:
+            await self.workers.run(ensure_ready)
+        except (BrokenProcessPool, TimeoutError, OSError) as e:
+            raise SetupError(
+                f"the extraction worker processes cannot start ({type(e).__name__}: {e})"
+            ) from e
 
     def _log_start(self, once: bool) -> None:
         config = self.config
