@@ -116,7 +116,8 @@ def feature_modules(script: Path) -> list[Path]:
     """The package's modules the trainer runs, found from its imports (the
     package's ``__init__`` aside, which loads the text layer too): the code
     that makes features. The text layer's settings do not change a fold's
-    model, so trying one does not retrain."""
+    model, so trying one does not retrain. Only ``from monitor.appeals.X
+    import ...`` is followed: the form the trainer and the model use."""
     package = Path(appeal_model.__file__).parent
     found: set[Path] = set()
     todo = [script]
