@@ -10,9 +10,9 @@ import pytest
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
 from monitor.appeals.morphology import is_second_person_verb_ru, mark_false_verbs_ru
-from monitor.appeals.scoring import is_reported, score
+from monitor.appeals.scoring import NOTHING, is_reported, score
 from monitor.appeals.signals import SCRIPTS
-from monitor.appeals.text import _Block, _reach_back
+from monitor.appeals.text import _Block, _reach_back, _runs
 
 STORY = [
     "The regional parliament approved the budget on Wednesday after a debate that lasted two days.",
@@ -700,3 +700,24 @@ def test_a_lead_in_never_takes_the_text_s_first_line_as_its_title() -> None:
     ]
 
     assert _reached(paragraphs, (2, 3), [-1.0, -2.0, 8.0, 8.0, -1.0, -1.0, -1.0, -1.0]) == 1
+
+
+@pytest.mark.parametrize(("tied", "cut"), [(0.4, False), (0.0, True)])
+def test_a_lone_paragraph_tied_to_the_story_by_its_words_stays(tied: float, cut: bool) -> None:
+    """The model reads the magazine's plan for a print almanac as a promo; but it
+    shares its words with the story around it, which a pasted promo does not."""
+    paragraphs = [*BUDGET, "The paper plans a printed almanac of the year's best stories."]
+    runs = _runs(
+        paragraphs,
+        [-3.0, -3.0, -3.0, -3.0, 6.0],
+        asks=[NOTHING] * 5,
+        words=[len(p.split()) for p in paragraphs],
+        labels=[0] * 5,
+        logits=[-3.0, -3.0, -3.0, -3.0, 5.0],
+        blocks=[],
+        box=False,
+        topic=frozenset(),
+        cohesion=[0.5, 0.5, 0.5, 0.5, tied],
+    )
+
+    assert bool(runs) is cut

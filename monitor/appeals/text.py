@@ -280,6 +280,7 @@ def _find_blocks(
         blocks=blocks,
         box=box,
         topic=_topic(headline),
+        cohesion=cohesion,
     )
     found = _merge([*blocks, *runs])
     if about or box or not _REACH_BACK:
@@ -289,6 +290,7 @@ def _find_blocks(
     )
 
 
+_TIED_COHESION = 0.25  # see _runs: a lone paragraph this tied to the story stays
 _REACH_BACK = 3  # lead-in paragraphs a block may take before it
 _REACH_FLOOR = -3.0  # ... none with stronger evidence against it than this
 _REACH_SHARED = 2  # ... and each sharing this many words with the block at least
@@ -467,6 +469,7 @@ def _runs(
     blocks: Sequence[_Block],
     box: bool,
     topic: frozenset[str],
+    cohesion: Sequence[float | None],
 ) -> list[_Block]:
     """Appeal runs by the weight of all their evidence (``segments``): each needs
     a paragraph the model is sure of or a rule's ask, and none may hold half the
@@ -508,6 +511,15 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
+        # A lone paragraph, without a rule's ask, that shares a good part of its
+        # words with the rest of the story is the story's, however it reads.
+        if (
+            not box
+            and first == last
+            and not asks[first].ask
+            and (cohesion[first] or 0.0) >= _TIED_COHESION
+        ):
+            continue
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
         # A run reaching a free edge (the end of the text; either end of a box)
