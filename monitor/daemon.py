@@ -161,7 +161,11 @@ class Daemon:
         in one line, not on every page; and the first page finds a warm worker."""
         try:
             await self.workers.run(ensure_ready)
-        except (BrokenProcessPool, TimeoutError, OSError) as e:
+        except TimeoutError as e:
+            raise SetupError(
+                "an extraction worker took too long to load the appeal model and dictionaries"
+            ) from e
+        except (BrokenProcessPool, OSError) as e:
             raise SetupError(
                 f"the extraction worker processes cannot start ({type(e).__name__}: {e})"
             ) from e

@@ -47,15 +47,6 @@ def is_second_person_verb_ru(word: str) -> bool:
     return bool(tag.POS == "VERB" and (tag.mood == "impr" or tag.person == "2per"))
 
 
-@lru_cache(maxsize=1 << 14)
-def is_finite_verb_ru(word: str) -> bool:
-    """Whether the analyser's likeliest reading of a Russian word is a finite
-    verb ("окупит", "поддержите"): what makes quoted words a clause, where a
-    name in quotes («Друзья редакции») or a button («Поддержать») has none."""
-    parses = _analyser().parse(word)
-    return bool(parses) and parses[0].tag.POS == "VERB"
-
-
 def _mark(found: re.Match[str]) -> str:
     word = found.group(0)
     return word if is_second_person_verb_ru(word) else word + _NOT_A_VERB

@@ -19,7 +19,7 @@ def ensure_ready() -> None:
         ) from e
     try:
         is_second_person_verb_ru("поддержите")
-    except (ImportError, OSError, ValueError) as e:
+    except Exception as e:  # a missing or truncated file raises anything from OSError to EOFError
         raise SetupError(
             "the Russian morphology dictionary cannot be loaded "
             f"({type(e).__name__}: {e}); reinstall monitor, or run "

@@ -281,12 +281,13 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         # Page furniture with the same effect as an appeal: the label the law
         # demands on every text of a "foreign agent", which would make a rule on
         # "иностранный агент" fire on every story the outlet publishes.
-        # Only the legal formula, and only as the whole paragraph: a story's
-        # sentence glued to it, or one that tells of such labels, stays.
+        # Only the legal formula, and only as the whole paragraph (with the
+        # agent's name and an "18+" after it): a story's sentence glued to it,
+        # or one that tells of such labels, stays.
         Signal("carries the label the law demands of a foreign agent", 3,
                r"^(?:18\+\s*)?(?:данное|данный|настоящее|настоящий) (?:сообщение|материал)\s*"
                r"\((?:материал|информация)\)\s*(?:создан|произвед|распростран)\w*"
-               r"[^.]*иностранн\w* агент\w*\W*$",
+               r".{0,400}?иностранн\w* агент\w*(?:\s+[\w.-]+){0,6}\W*(?:18\+)?\W*$",
                needs=("иностранн",), always=True),
         Signal("addresses the readers", 0,
                r"(?:дорогие|уважаемые|милые) (?:читатели|читательницы|друзья|подписчики)(?!\w)",
