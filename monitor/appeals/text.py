@@ -283,7 +283,7 @@ def _find_blocks(
         cohesion=cohesion,
     )
     found = _merge([*blocks, *runs])
-    if about or box or not _REACH_BACK:
+    if about or box:
         return found
     return _merge(
         [_reach_back(b, paragraphs, evidence=evidence, labels=labels, words=words) for b in found]
