@@ -211,11 +211,11 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
         for c in (table.always if always_only else table.asks if asks_only else table.signals)
         if text.hit(c, table.prepare)
     ]
-    if (asks_only or always_only) and not hits:
+    partial = asks_only or always_only
+    if partial and not hits:
         return NOTHING
     halve = _REPORTED_PATTERN.search(text.masked)
     # Quoted or reported words belong to the story, whoever they address.
-    partial = asks_only or always_only
     voice = not (partial or halve or text.masked != text.line) and _VOICE.search(text.masked)
     if not hits:
         return Scored(0, (), lead=False, ask=False, sure=False, voice=voice)
