@@ -6,8 +6,9 @@ The stories live in ``on_topic/*.json``, each set written for this benchmark by
 an author who saw neither the code nor the training data. A set says its
 ``role``: "heldout" (never trained on or tuned against, its cuts not looked at)
 or "tuning" (its cuts were looked at and fixed: ``heldout_stories.json``,
-``heldout_stories2.json`` and ``heldout_stories3.json``, after their first
-looks); ``heldout_stories4.json`` and ``heldout_stories5.json`` are held out.
+``heldout_stories2.json``, ``heldout_stories3.json`` and, in round 11,
+``heldout_stories4.json``, after their first looks); ``heldout_stories5.json``
+and ``heldout_stories6.json`` are held out.
 Each story is served as a plain news page (headline, paragraphs, a subheading
 as ``<h2>``) and extracted; a paragraph counts as kept when its words are in
 the extracted text.

@@ -725,3 +725,50 @@ def test_a_lone_paragraph_tied_to_the_story_by_its_words_stays(tied: float, cut:
     )
 
     assert bool(runs) is cut
+
+
+PERKS = [
+    "Become a Friend of the Gazette",
+    "Friends receive:",
+    "• Every story without adverts",
+    "• A printed annual on the doorstep",
+    "• Seats at our reader evenings",
+    "Join for $5 a month",
+]
+
+
+@pytest.mark.parametrize("where", ["end", "middle"])
+def test_a_list_inside_an_appeal_goes_with_it(where: str) -> None:
+    """List items are never appeal text by their own evidence, but the perks
+    listed between an appeal's title and its button are the appeal's."""
+    text = [*STORY, *PERKS] if where == "end" else [*STORY[:2], *PERKS, *STORY[2:]]
+    assert kept(text) == STORY
+
+
+def test_a_list_after_a_story_line_with_a_colon_stays() -> None:
+    """A story's own list, after its own sentence, stays whole."""
+    listing = [
+        "The council's plan includes:",
+        "• Two new bus routes",
+        "• A cycle lane on Mill Road",
+    ]
+    assert kept([*STORY, *listing]) == [*STORY, *listing]
+
+
+@pytest.mark.parametrize(
+    "reporting",
+    [
+        "Many sites now detect ad blockers and show visitors a banner asking them to disable "
+        "the blocker or pay for a subscription.",
+        "Сервис показывает окно и предлагает пользователям отключить блокировщик рекламы.",
+    ],
+    ids=["en", "ru"],
+)
+def test_an_ask_reported_as_put_to_others_stays(reporting: str) -> None:
+    text = [*STORY[:2], reporting, *STORY[2:]]
+    assert kept(text) == text
+    assert not score(reporting).ask
+
+
+def test_an_ask_to_readers_in_the_outlets_own_voice_is_still_one() -> None:
+    assert score("We're asking readers to turn off your ad blocker for this site.").ask

@@ -15,9 +15,16 @@ from monitor.appeals.signals import PREPARE, SCRIPTS, SIGNALS, Signal
 from monitor.appeals.signals import QUOTED as _QUOTED
 
 # Reported speech: a story quoting an appeal is a story, so its signals count half.
+# So is an ask reported as put to others ("a message asking them to disable the
+# blocker", «предлагает пользователям отключить»): an appeal asks "you", or
+# "readers" in its own voice ("we're asking readers to chip in").
 _REPORTED = (
     r"\b(?:said|says|told|according to|wrote|writes|asked|urged|added)\b|"
-    r"\b(?:сказал|заявил|сообщил|пишет|по словам|призвал)\w*"
+    r"\b(?:ask|urg|prompt|invit|encourag|push|nudg|tell)\w* (?:them|users|visitors|customers|"
+    r"viewers|audiences)\b|"
+    r"\b(?:сказал|заявил|сообщил|пишет|по словам|призвал)\w*|"
+    r"\b(?:призыва|предлага|проси|просят|убежда|подталкива)\w* (?:их|им|пользовател|посетител|"
+    r"клиент|абонент|зрител)\w*"
 )
 # Where a sentence or clause starts, allowing a "please" before an imperative.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\-\u2013\u2014]\s+)(?:please,?\s+)?")

@@ -254,9 +254,7 @@ def _find_blocks(
         for k, p in enumerate(paragraphs)
     ]
     labels = [
-        _label_words(p)
-        if words[k] <= _HEADING_WORDS and not p.lstrip().startswith(LIST_ITEM)
-        else 0
+        _label_words(p) if words[k] <= _HEADING_WORDS and not _is_list_item(p) else 0
         for k, p in enumerate(paragraphs)
     ]
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
@@ -282,7 +280,7 @@ def _find_blocks(
         topic=_topic(headline),
         cohesion=cohesion,
     )
-    found = _merge([*blocks, *runs])
+    found = _with_lists(_merge([*blocks, *runs]), paragraphs)
     if about or box:
         return found
     return _merge(
@@ -430,7 +428,7 @@ def _evidence(
 
 def _listed_or_reported(paragraph: str) -> bool:
     """A list item or quoted or reported speech: the story's, never an appeal."""
-    return paragraph.lstrip().startswith(LIST_ITEM) or is_reported(paragraph)
+    return _is_list_item(paragraph) or is_reported(paragraph)
 
 
 def _beside_asks(
@@ -604,6 +602,30 @@ def _frame(labels: Sequence[int], start: int, end: int, count: int) -> tuple[int
     if end < count - 1 and 0 < labels[end + 1] <= _BUTTON_WORDS and not labels[end]:
         end += 1
     return start, end
+
+
+def _with_lists(blocks: Sequence[_Block], paragraphs: Sequence[str]) -> list[_Block]:
+    """The blocks with the lists they hold: list items are never appeal text by
+    their own evidence (a story lists steps and prices too), but a list between
+    two parts of one appeal ("Members get:", the perks, "Become a member"), or
+    after an appeal's line that opens it with a colon at the text's end, is the
+    appeal's."""
+    found = list(blocks)
+    for k, block in enumerate(found):
+        end = block.end
+        while end + 1 < len(paragraphs) and _is_list_item(paragraphs[end + 1]):
+            end += 1
+        if end == block.end:
+            continue
+        closed = k + 1 < len(found) and found[k + 1].start == end + 1
+        opened = end == len(paragraphs) - 1 and paragraphs[block.end].rstrip().endswith(":")
+        if closed or opened:
+            found[k] = _Block(block.start, end, block.reasons)
+    return _merge(found)
+
+
+def _is_list_item(paragraph: str) -> bool:
+    return paragraph.lstrip().startswith(LIST_ITEM)
 
 
 def _merge(blocks: Sequence[_Block]) -> list[_Block]:
