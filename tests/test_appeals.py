@@ -772,3 +772,22 @@ def test_an_ask_reported_as_put_to_others_stays(reporting: str) -> None:
 
 def test_an_ask_to_readers_in_the_outlets_own_voice_is_still_one() -> None:
     assert score("We're asking readers to turn off your ad blocker for this site.").ask
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Подписывайтесь на наш канал: там всё, что не вошло в выпуск.",
+        "Подпишись на рассылку, если тебе это интересно.",
+        "Скачайте наше приложение, чтобы читать офлайн.",
+    ],
+    ids=["imperfective", "informal", "app"],
+)
+def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
+    assert score(ask).ask
+    assert kept([*STORY, ask]) == STORY
+
+
+def test_a_russian_story_about_an_app_stays() -> None:
+    line = "Власти предложили жителям скачать приложение для записи к врачу."
+    assert not score(line).ask

@@ -295,11 +295,19 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         Signal("opens with a message from the publisher", 0,
                r"(?:обращение|письмо|сообщение) (?:от |к )?(?:редакции|читателям)(?!\w)",
                "start", lead=True),
+        # Both aspects, and "ты" as well as "вы": a blogger writes "подпишись",
+        # a paper "подписывайтесь".
         Signal("asks the reader to give, join or subscribe", 2,
-               r"\b(?:поддержите|помогите (?:нам|редакции)|подпишитесь|пожертвуйте|"
+               r"\b(?:поддержите|поддерживайте|поддержи|помоги(?:те)? (?:нам|редакции)|"
+               r"подпишитесь|подписывайтесь|подпишись|пожертвуйте|жертвуйте|пожертвуй|"
                r"оформите (?:подписку|пожертвование|ежемесячн)|сделайте (?:пожертвование|взнос)|"
-               r"задонатьте|станьте|"
-               r"присоединяйтесь|вступайте|зарегистрируйтесь|войдите)(?!\w)"),
+               r"задонать(?:те)?|донатьте|станьте|стань|"
+               r"присоединяйтесь|присоединяйся|вступайте|вступай|зарегистрируйтесь|"
+               r"регистрируйтесь|зарегистрируйся|войдите)(?!\w)"),
+        Signal("asks the reader to install the app", 2,
+               _in_one_sentence(r"\b(?:скачайте|скачивайте|скачай|установите|устанавливайте|"
+                                r"установи)(?!\w)", r"\bприложени\w*"),  # noqa: RUF001
+               needs=("приложени",)),
         Signal("speaks to the reader about giving, subscribing or blocking ads", 2,
                _in_one_sentence(_RU_YOU, _RU_TOPICS)),
         Signal("says the publication needs the reader's help", 2,
