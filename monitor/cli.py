@@ -1,4 +1,4 @@
-"""The command line: ``monitor run | check | test | feeds | alerts``.
+"""The command line: ``monitor run | check | test | backtest | feeds | alerts``.
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error. Config errors
 are printed as a list for a person to fix, never as a traceback.
@@ -12,12 +12,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
 from monitor import __version__, logs
+from monitor.backtest import backtest, to_json_lines, to_text
 from monitor.config import Config, StoreLocation, load, locate_store
 from monitor.daemon import STORE_FILE, Daemon
 from monitor.errors import ConfigError, ConfigIssue, MonitorError
@@ -25,7 +26,8 @@ from monitor.http import AddressPolicy, HttpClient
 from monitor.preview import preview
 from monitor.report import alerts_table, feeds_table
 from monitor.rules import RuleSet
-from monitor.store import SqliteStore
+from monitor.store import TEXT_KEPT, SqliteStore
+from monitor.units import parse_duration
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -41,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "check": _check,
         "test": _test,
+        "backtest": _backtest,
         "feeds": _feeds,
         "alerts": _alerts,
     }
@@ -84,6 +87,18 @@ def _parser() -> argparse.ArgumentParser:
         "--feed", metavar="NAME", help="use this feed's rules scope and extract settings"
     )
     test.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
+
+    back = commands.add_parser(
+        "backtest", help="run today's rules over stored stories: what would have alerted"
+    )
+    back.add_argument("-c", "--config", type=Path, help=config_help)
+    back.add_argument(
+        "--since",
+        default="7d",
+        metavar="DURATION",
+        help=f"how far back: 12h, 7d (default 7d; stories are kept {TEXT_KEPT.days} days)",
+    )
+    back.add_argument("--json", action="store_true", help="one JSON object per story, per line")
 
     feeds = commands.add_parser("feeds", help="per feed: last poll, result, errors, next poll")
     feeds.add_argument("-c", "--config", type=Path, help=config_help)
@@ -163,6 +178,41 @@ async def _alerts(args: argparse.Namespace) -> int:
         await store.aclose()
     print(alerts_table(records, now) if records else "no alerts")
     return EXIT_OK
+
+
+async def _backtest(args: argparse.Namespace) -> int:
+    try:
+        back = parse_duration(args.since)
+    except ValueError as e:
+        print(f"monitor backtest: --since {args.since!r}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    path = _existing(args.config)
+    config = load(path)
+    location = locate_store(path)
+    store = await _open_store(location)
+    if store is None:
+        print(f"nothing to backtest yet: there is no store at {location.state_dir / STORE_FILE}")
+        return EXIT_OK
+    since = datetime.now(UTC) - min(back, _LONGEST_BACKTEST)
+    try:
+        result = await backtest(
+            store.stored_stories(since),
+            RuleSet.compile(config.rules, config.entities),
+            {feed.name: feed for feed in config.feeds},
+            since=since,
+        )
+    finally:
+        await store.aclose()
+    if args.json:
+        if result.hits:
+            print(to_json_lines(result))
+    else:
+        print(to_text(result, kept_days=TEXT_KEPT.days))
+    return EXIT_OK
+
+
+# Far beyond what the store keeps; a bound keeps the subtraction from overflowing.
+_LONGEST_BACKTEST = timedelta(days=3650)
 
 
 async def _test(args: argparse.Namespace) -> int:

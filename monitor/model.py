@@ -65,6 +65,18 @@ class Story:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredStory:
+    """A story as the store kept it, for ``monitor backtest``: what it was matched
+    on then, whether it alerted, and its first copy (itself, if it is one)."""
+
+    story_id: int
+    first_copy: int
+    found_at: datetime
+    alerted: bool
+    story: Story
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """One rule that matched a story: the terms found and where, in short snippets."""
 

@@ -154,7 +154,7 @@ class Pipeline:
         # that matched, so shipping the text to a worker would cost as much.
         fingerprint = sketch(story.text or story.summary) if alert is not None else None
         recorded = await self.store.record_story(
-            feed.name, entry, alert, notifiers, sketch=fingerprint
+            feed.name, entry, alert, notifiers, sketch=fingerprint, story=story
         )
         if recorded is None or alert is None:
             return False

@@ -3,6 +3,11 @@ Slack-like webhook and an SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -168,6 +173,32 @@ async def test_run_once_polls_delivers_and_exits(
     assert len(fake_slack.received) == 1
     assert len(fake_smtp.messages) == 1
     assert site.requests["feed"] == 1
+
+
+async def test_backtest_reads_what_the_daemon_stored(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    """The stories a run kept are matched again with the rules of today: a rule
+    added after the run finds the story the run did not alert on."""
+    site.add(K2)
+    site.add(WEATHER)
+    await run_once(tmp_path, site, fake_slack, fake_smtp)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        config.read_text().replace("rules:\n", "rules:\n  - name: snow\n    any: [snow]\n", 1)
+    )
+    env = {**os.environ, "TEST_SLACK_WEBHOOK": fake_slack.url}
+    command = [sys.executable, "-m", "monitor", "backtest", "--json", "-c", str(config)]
+    result = await asyncio.to_thread(
+        subprocess.run, command, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    hits = {h["title"]: h for h in map(json.loads, result.stdout.splitlines())}
+    assert set(hits) == {K2.title, WEATHER.title}
+    assert hits[K2.title]["alerted_then"] is True
+    assert hits[K2.title]["text_source"] == "article"
+    assert hits[WEATHER.title]["alerted_then"] is False
+    assert [m["rule"] for m in hits[WEATHER.title]["matches"]] == ["snow"]
 
 
 async def test_run_once_with_a_broken_feed_still_exits_zero(

@@ -1,7 +1,8 @@
-"""The SQLite store: feeds' state, stories seen, and the outbox of alerts owed.
+"""The SQLite store: feeds' state, stories seen (with the clean text they were
+matched on, for a fortnight: ``monitor backtest``), and the outbox of alerts owed.
 
-The only package with SQL. WAL mode, so ``monitor feeds`` and ``monitor alerts``
-can read while the daemon writes. A story and its outbox rows are written in
+The only package with SQL. WAL mode, so ``monitor feeds``, ``alerts`` and
+``backtest`` can read while the daemon writes. A story and its outbox rows are written in
 one transaction: once a match is committed, its alerts are owed until delivered
 or dead-lettered, whatever crashes in between.
 
@@ -16,13 +17,14 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.dedup import Sketch
-from monitor.model import Alert, Delivery, Entry, FeedState, Notice
+from monitor.model import Alert, Delivery, Entry, FeedState, Notice, Story
 from monitor.store.codec import decode_message, encode_message
 from monitor.store.outbox import Outbox
-from monitor.store.stories import DEDUP_WINDOW, Recorded, Stories
+from monitor.store.stories import DEDUP_WINDOW, TEXT_KEPT, Recorded, Stories
 
 __all__ = [
     "DEDUP_WINDOW",
+    "TEXT_KEPT",
     "Recorded",
     "SqliteStore",
     "Store",
@@ -46,6 +48,7 @@ class Store(Protocol):
         notifiers: Sequence[str],
         *,
         sketch: Sketch | None = None,
+        story: Story | None = None,
     ) -> Recorded | None: ...
     async def due_deliveries(
         self, now: datetime, notifiers: Iterable[str], limit: int

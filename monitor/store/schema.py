@@ -53,4 +53,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
     CREATE INDEX outbox_story ON outbox (story_id);
     """,
+    # 2: the clean text each story was matched on, for `monitor backtest`; kept
+    # for a while (stories.TEXT_KEPT), then pruned.
+    """
+    CREATE TABLE story_texts (
+        story_id INTEGER PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+        found_at TEXT NOT NULL,
+        source TEXT NOT NULL,  -- 'article' or 'summary' (model.TextSource)
+        summary TEXT NOT NULL,
+        body BLOB NOT NULL  -- the clean article text, UTF-8, zlib-compressed
+    );
+    CREATE INDEX story_texts_found ON story_texts (found_at);
+    """,
 )

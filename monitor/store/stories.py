@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
 from monitor.dedup import Sketch, same_story
-from monitor.model import Alert, Entry, FeedState
-from monitor.store.codec import alert_fields, encode_message, from_sql, to_sql
+from monitor.model import Alert, Entry, FeedState, StoredStory, Story, TextSource
+from monitor.store.codec import (
+    alert_fields,
+    encode_message,
+    from_sql,
+    pack_text,
+    required_time,
+    to_sql,
+    unpack_text,
+)
 from monitor.store.connection import Connection, marks
 
 # How far back a syndicated copy of an alerted story is recognised.
 DEDUP_WINDOW = timedelta(days=3)
+# How long the text a story was matched on is kept, for `monitor backtest`.
+TEXT_KEPT = timedelta(days=14)
+_BACKTEST_PAGE = 200  # stories read from the store at a time
 
 # What a poll writes; the counts shown beside them are derived from `stories`.
 _POLL_COLUMNS = (
@@ -114,9 +125,11 @@ class Stories(Connection):
         notifiers: Sequence[str],
         *,
         sketch: Sketch | None = None,
+        story: Story | None = None,
     ) -> Recorded | None:
         """Store a story seen in ``feed`` and, in the same transaction, an outbox row
-        for each of ``notifiers`` that has not had this story yet.
+        for each of ``notifiers`` that has not had this story yet, and the text it
+        was matched on (``story``), kept for ``TEXT_KEPT``.
 
         The story's first copy is found here, under the write lock, so two feeds
         carrying one story at the same moment cannot both alert a notifier: by its
@@ -146,7 +159,28 @@ class Stories(Connection):
             assert story_id is not None  # an INSERT that inserted a row has one
             if alert is not None and owed:
                 await _owe(db, Alert(**{**alert_fields(alert), "story_id": story_id}), owed)
+            if story is not None:
+                await _keep_text(db, story_id, story, found_at)
             return Recorded(story_id, notified=owed, first_copy=first)
+
+    async def stored_stories(self, since: datetime) -> AsyncIterator[StoredStory]:
+        """The stories found since ``since`` whose text is still kept, oldest
+        first, read a page at a time: a fortnight of a busy desk's stories need
+        not fit in memory at once."""
+        after = 0
+        while True:
+            rows = await self._fetchall(
+                "SELECT s.id, COALESCE(s.duplicate_of, s.id), s.feed, s.url, s.title,"
+                " s.published_at, s.alerted, t.found_at, t.source, t.summary, t.body"
+                " FROM story_texts t JOIN stories s ON s.id = t.story_id"
+                " WHERE t.found_at >= ? AND t.story_id > ? ORDER BY t.story_id LIMIT ?",
+                (to_sql(since), after, _BACKTEST_PAGE),
+            )
+            for row in rows:
+                yield _stored_story(row)
+            if len(rows) < _BACKTEST_PAGE:
+                return
+            after = int(rows[-1][0])
 
 
 async def _first_copies(
@@ -193,6 +227,37 @@ async def _owe(db: aiosqlite.Connection, alert: Alert, notifiers: Sequence[str])
         "INSERT OR IGNORE INTO outbox (story_id, notifier, message, next_attempt_at, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
         [(alert.story_id, n, payload, at, at) for n in notifiers],
+    )
+
+
+async def _keep_text(
+    db: aiosqlite.Connection, story_id: int, story: Story, found_at: datetime
+) -> None:
+    await db.execute(
+        "INSERT INTO story_texts (story_id, found_at, source, summary, body)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (story_id, to_sql(found_at), story.text_source.value, story.summary, pack_text(story.text)),
+    )
+    # Pruned as stories come in: the index makes this a look at the oldest rows.
+    await db.execute("DELETE FROM story_texts WHERE found_at < ?", (to_sql(found_at - TEXT_KEPT),))
+
+
+def _stored_story(row: aiosqlite.Row) -> StoredStory:
+    story_id, first, feed, url, title, published, alerted, found, source, summary, body = row
+    return StoredStory(
+        story_id=int(story_id),
+        first_copy=int(first),
+        found_at=required_time(found),
+        alerted=bool(alerted),
+        story=Story(
+            feed=feed,
+            url=url,
+            title=title,
+            summary=summary,
+            text=unpack_text(body),
+            text_source=TextSource(source),
+            published_at=from_sql(published),
+        ),
     )
 
 

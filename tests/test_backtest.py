@@ -1,0 +1,167 @@
+"""``monitor backtest``: today's rules over the stories the store kept, as a user
+runs it (a subprocess on a real store), and the store's side of it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from test_cli import monitor
+
+from monitor.daemon import STORE_FILE
+from monitor.model import Alert, Entry, Match, Story, TextSource
+from monitor.store import TEXT_KEPT, SqliteStore
+from monitor.store.schema import MIGRATIONS
+
+CONFIG = """\
+feeds:
+  - url: https://desk.example.org/rss
+    name: desk
+  - url: https://wire.example.org/rss
+    name: wire
+rules:
+  - name: kazan
+    any: [Kazan]
+  - name: wire-lavrov
+    any: [Lavrov]
+    feeds: [wire]
+"""
+
+
+def story(feed: str, title: str, text: str, *, summary: str = "") -> Story:
+    source = TextSource.ARTICLE if text else TextSource.SUMMARY
+    return Story(feed, None, title, summary, text, text_source=source)
+
+
+async def record(
+    store: SqliteStore,
+    feed: str,
+    n: int,
+    text: Story,
+    *,
+    url: str | None = None,
+    alerted_at: datetime | None = None,
+) -> None:
+    entry = Entry(f"g{n}", url or f"https://{feed}.example.org/{n}", text.title, "", None)
+    alert = None
+    if alerted_at is not None:
+        match = Match("kazan", ("Kazan",), ("…in Kazan…",))
+        alert = Alert(0, feed, entry.title, entry.url, alerted_at, None, (match,))
+    await store.record_story(feed, entry, alert, ["slack"] if alert else [], story=text)
+
+
+async def test_backtest_lists_what_todays_rules_would_alert(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    now = datetime.now(UTC)
+    try:
+        talks = story("desk", "Talks in Kazan", "Delegations met in Kazan on Friday.")
+        await record(store, "desk", 1, talks, url="https://x.example/talks", alerted_at=now)
+        # The same link through the wire: one story, carried by two feeds.
+        copy = story("wire", "Talks in Kazan (wire)", "Delegations met in Kazan.")
+        await record(store, "wire", 2, copy, url="https://x.example/talks")
+        await record(store, "desk", 3, story("desk", "Snow in Moscow", "Heavy snow is due."))
+        # Matched then on its feed summary: the page could not be read.
+        teaser = story("desk", "A summit", "", summary="Leaders gather in Kazan next week.")
+        await record(store, "desk", 4, teaser)
+        # A rule scoped to the wire does not apply to the desk's story.
+        lavrov = story("desk", "Lavrov speaks", "Sergei Lavrov spoke on Monday.")
+        await record(store, "desk", 5, lavrov)
+        await record(store, "wire", 6, story("wire", "Lavrov on the wire", "Lavrov spoke."))
+        await record(store, "gone", 7, story("gone", "Old feed", "Kazan again."))
+        older = story("desk", "Kazan last week", "An older story from Kazan.")
+        await record(store, "desk", 8, older, alerted_at=now - timedelta(days=9))
+    finally:
+        await store.aclose()
+
+    result = await asyncio.to_thread(monitor, "backtest", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "desk, wire  Talks in Kazan" in out
+    assert out.count("Talks in Kazan") == 1
+    assert "Snow in Moscow" not in out
+    assert "Lavrov speaks" not in out
+    assert "Lavrov on the wire" in out
+    assert "NEW: did not alert then (from the feed summary)" in out.split("A summit")[1]
+    assert "Kazan last week" not in out  # older than the default 7 days
+    assert "Old feed" not in out
+    assert "1 story of feeds no longer in the config not matched: gone" in out
+    assert "7 stories read; 3 would alert with today's rules (1 alerted then, 2 new)" in out
+    assert out.count("NEW: did not alert then") == 2
+
+    wider = await asyncio.to_thread(
+        monitor, "backtest", "--since", "10d", "--json", "-c", str(config)
+    )
+    assert wider.returncode == 0, wider.stderr
+    hits = [json.loads(line) for line in wider.stdout.splitlines()]
+    assert [h["title"] for h in hits] == [
+        "Talks in Kazan",
+        "A summit",
+        "Lavrov on the wire",
+        "Kazan last week",
+    ]
+    assert hits[0]["feeds"] == ["desk", "wire"]
+    assert hits[0]["alerted_then"] is True
+    assert hits[1]["text_source"] == "summary"
+    assert hits[0]["matches"][0]["rule"] == "kazan"
+    assert any("Kazan" in s for s in hits[0]["matches"][0]["snippets"])
+
+
+def test_backtest_says_so_when_there_is_no_store_and_refuses_a_bad_duration(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    empty = monitor("backtest", "-c", str(config))
+    assert empty.returncode == 0, empty.stderr
+    assert "nothing to backtest yet" in empty.stdout
+    bad = monitor("backtest", "--since", "a week", "-c", str(config))
+    assert bad.returncode == 2
+    assert "--since 'a week'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+async def test_story_texts_are_kept_compressed_for_a_while_then_pruned(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    store = await SqliteStore.open(path)
+    now = datetime.now(UTC)
+    text = "Delegations met in Kazan on Friday. " * 200
+    try:
+        old = story("desk", "Old", text)
+        await record(store, "desk", 1, old, alerted_at=now - TEXT_KEPT - timedelta(hours=1))
+        await record(store, "desk", 2, story("desk", "New", text), alerted_at=now)
+        kept = [s async for s in store.stored_stories(now - timedelta(days=365))]
+    finally:
+        await store.aclose()
+    assert [s.story.title for s in kept] == ["New"]
+    assert kept[0].story.text == text
+    assert kept[0].alerted
+    with sqlite3.connect(path) as db:
+        (size,) = db.execute("SELECT length(body) FROM story_texts").fetchone()
+    assert size < len(text) / 10  # compressed: a fortnight of stories stays small
+
+
+async def test_a_store_from_before_backtests_is_brought_forward(tmp_path: Path) -> None:
+    """A store written by the previous schema opens, keeps its stories, and
+    keeps texts from now on; its old stories have none to backtest."""
+    path = tmp_path / STORE_FILE
+    with sqlite3.connect(path) as db:
+        db.executescript(f"{MIGRATIONS[0]}; PRAGMA user_version=1;")
+        db.execute(
+            "INSERT INTO stories (feed, guid, title, found_at) VALUES"
+            " ('desk', 'old', 'Old story', '2026-01-01T00:00:00.000000Z')"
+        )
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.unseen("desk", [Entry("old", None, "Old story", "", None)]) == []
+        await record(store, "desk", 2, story("desk", "New", "Kazan."))
+        kept = [s.story.title async for s in store.stored_stories(datetime(2025, 1, 1, tzinfo=UTC))]
+    finally:
+        await store.aclose()
+    assert kept == ["New"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
