@@ -791,3 +791,20 @@ def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
 def test_a_russian_story_about_an_app_stays() -> None:
     line = "Власти предложили жителям скачать приложение для записи к врачу."
     assert not score(line).ask
+
+
+def test_a_section_under_a_subheading_the_headline_announced_stays() -> None:
+    """A service section ("How to cancel" under "Here's how to cancel") speaks to
+    the reader about subscriptions, as an appeal would: the headline says it is
+    the story's."""
+    how_to = [
+        "How to cancel",
+        "On the website, sign in, open Account, then Plan, and choose Cancel plan.",
+        "If you subscribed through an app store, you must cancel your subscription there.",
+    ]
+    text = [*STORY[:2], *how_to, *STORY[2:]]
+    headline = "Streaming prices rise again. Here's how to cancel"
+    kept_text, _ = strip_appeal_text(text, headline=headline)
+    assert kept_text == text
+    # Under another headline, the same lines read as a subscription notice.
+    assert strip_appeal_text(text, headline="Council approves the budget")[0] != text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import overload
 
@@ -258,7 +259,10 @@ def _find_blocks(
         for k, p in enumerate(paragraphs)
     ]
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
-    blocks = _rule_blocks(paragraphs, asks, words, labels, logits, about=about)
+    # The headline's words: a section under a subheading repeating them is the
+    # story's (``_rule_blocks``, ``_runs``).
+    headed = _stems(headline) if headline else set()
+    blocks = _rule_blocks(paragraphs, asks, words, labels, logits, about=about, headed=headed)
     evidence = _evidence(
         paragraphs,
         asks=asks,
@@ -279,6 +283,7 @@ def _find_blocks(
         box=box,
         topic=_topic(headline),
         cohesion=cohesion,
+        headed=headed,
     )
     found = _with_lists(_merge([*blocks, *runs]), paragraphs)
     if about or box:
@@ -347,6 +352,7 @@ def _rule_blocks(
     logits: Sequence[float],
     *,
     about: bool,
+    headed: AbstractSet[str] = frozenset(),
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
@@ -369,10 +375,34 @@ def _rule_blocks(
         sentences = [k for k in range(start, end + 1) if not labels[k]] or [start]
         if inside and not sure and max(logits[k] for k in sentences) < 0:
             continue
+        # Inside the text, a section whose subheading repeats the headline's
+        # words ("Here's how to cancel" above, "How to cancel" here) is the
+        # service part the headline promised, however it speaks to the reader.
+        if inside and not sure and _under_headline(start, paragraphs, labels, headed):
+            continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
         blocks.append(_Block(start, end, tuple(reasons)))
         taken = end
     return blocks
+
+
+_SECTION_REACH = 2  # paragraphs between a subheading and what it heads
+
+
+def _under_headline(
+    first: int, paragraphs: Sequence[str], labels: Sequence[int], headed: AbstractSet[str]
+) -> bool:
+    """Whether paragraph ``first`` stands in a section whose subheading (the
+    nearest label at or above it, a paragraph or two up) only repeats the
+    headline's words (``headed``), common words too: one shared word
+    ("Reporting that costs" under "... reportedly investigating ...") is chance."""
+    if not headed:
+        return False
+    for k in range(first, max(first - _SECTION_REACH, 0) - 1, -1):
+        if k > 0 and labels[k]:
+            said = _stems(paragraphs[k])
+            return bool(said) and said <= headed
+    return False
 
 
 def _evidence(
@@ -468,6 +498,7 @@ def _runs(
     box: bool,
     topic: frozenset[str],
     cohesion: Sequence[float | None],
+    headed: AbstractSet[str] = frozenset(),
 ) -> list[_Block]:
     """Appeal runs by the weight of all their evidence (``segments``): each needs
     a paragraph the model is sure of or a rule's ask, and none may hold half the
@@ -509,6 +540,14 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
+        # Inside the text, under a subheading that repeats the headline's words:
+        # the section the headline promised (see ``_rule_blocks``).
+        if (
+            not box
+            and last < len(paragraphs) - 1
+            and _under_headline(first, paragraphs, labels, headed)
+        ):
+            continue
         # A lone paragraph, without a rule's ask, that shares a good part of its
         # words with the rest of the story is the story's, however it reads.
         if (
