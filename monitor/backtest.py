@@ -3,8 +3,11 @@ what a new or edited rule would have alerted on before it wakes anyone.
 
 Each story is matched on the clean text the daemon matched it on then (its
 extracted article, or its feed summary), with the rules scoped as they are now
-to the feed that carried it. A story carried by several feeds (the same link, or
-the same wire text) is one story: it is listed once, with every feed and rule.
+to the feed that carried it. A story carried by several feeds is one story, as
+it is for the daemon: the same link (which the store records), or near-identical
+text within ``DEDUP_WINDOW`` of the first copy (compared here, since a rule that
+did not exist then never compared it); it is listed once, with every feed and
+rule.
 """
 
 from __future__ import annotations
@@ -15,18 +18,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.config import FeedConfig
+from monitor.dedup import Sketch, same_story, sketch
 from monitor.model import Match, StoredStory, TextSource
+from monitor.render.text import UNTITLED, one_line, utc
 from monitor.rules import RuleSet
+from monitor.store import DEDUP_WINDOW
 
 
 @dataclass(slots=True)
 class Hit:
-    """A story today's rules match: its first copy, and what matched in each copy."""
+    """A story today's rules match, as listed: not its text, which may be long
+    and is not shown."""
 
-    story: StoredStory
+    found_at: datetime
+    title: str
+    url: str | None
+    text_source: TextSource
     feeds: list[str]
     matches: list[Match]
-    alerted: bool
+    alerted: bool  # then: this copy or another of the same story
+    fingerprint: Sketch | None
 
     def add(self, copy: StoredStory, matches: tuple[Match, ...]) -> None:
         if copy.story.feed not in self.feeds:
@@ -41,12 +52,12 @@ class Backtest:
     since: datetime
     read: int = 0  # stories read from the store, copies included
     unconfigured: dict[str, int] = field(default_factory=dict)  # stories of feeds since removed
-    hits: dict[int, Hit] = field(default_factory=dict)  # by first copy, in the order found
+    hits: list[Hit] = field(default_factory=list)  # in the order found
 
     @property
     def new(self) -> int:
         """Stories that would alert now but did not then."""
-        return sum(not hit.alerted for hit in self.hits.values())
+        return sum(not hit.alerted for hit in self.hits)
 
 
 async def backtest(
@@ -59,6 +70,8 @@ async def backtest(
     """Match every stored story against ``rules``. A story of a feed no longer in
     the config is counted, not matched: which rules would apply to it is unknown."""
     result = Backtest(since=since)
+    by_copy: dict[int, Hit] = {}  # the store's first copy -> its hit
+    for_text: list[Hit] = []  # hits that have a fingerprint, oldest first
     async for stored in stories:
         result.read += 1
         feed = feeds.get(stored.story.feed)
@@ -69,31 +82,60 @@ async def backtest(
         matches = rules.match(stored.story, feed=feed)
         if not matches:
             continue
-        hit = result.hits.get(stored.first_copy)
-        if hit is None:
-            result.hits[stored.first_copy] = Hit(
-                stored, [stored.story.feed], list(matches), stored.alerted
-            )
-        else:
+        hit = by_copy.get(stored.first_copy)
+        fingerprint = sketch(stored.story.text or stored.story.summary)
+        if hit is None and fingerprint is not None:
+            hit = _same_text(for_text, fingerprint, stored.found_at)
+        if hit is not None:
             hit.add(stored, matches)
+        else:
+            hit = _hit(stored, matches, fingerprint)
+            result.hits.append(hit)
+            if fingerprint is not None:
+                for_text.append(hit)
+        by_copy[stored.first_copy] = hit
     return result
 
 
+def _hit(stored: StoredStory, matches: tuple[Match, ...], fingerprint: Sketch | None) -> Hit:
+    story = stored.story
+    return Hit(
+        found_at=stored.found_at,
+        title=story.title,
+        url=story.url,
+        text_source=story.text_source,
+        feeds=[story.feed],
+        matches=list(matches),
+        alerted=stored.alerted,
+        fingerprint=fingerprint,
+    )
+
+
+def _same_text(hits: list[Hit], fingerprint: Sketch, found_at: datetime) -> Hit | None:
+    """The earlier hit with near-identical text found within the window before."""
+    for hit in reversed(hits):
+        if found_at - hit.found_at > DEDUP_WINDOW:
+            return None
+        if hit.fingerprint is not None and same_story(hit.fingerprint, fingerprint):
+            return hit
+    return None
+
+
 def to_text(result: Backtest, *, kept_days: int) -> str:
+    """For a terminal: everything a feed wrote is cleaned of control characters."""
     lines = []
-    for hit in result.hits.values():
-        story = hit.story.story
-        when = hit.story.found_at.strftime("%Y-%m-%d %H:%M UTC")
-        lines.append(f"{when}  {', '.join(hit.feeds)}  {story.title or '(untitled)'}")
-        if story.url:
-            lines.append(f"  {story.url}")
-        source = " (from the feed summary)" if story.text_source is TextSource.SUMMARY else ""
+    for hit in result.hits:
+        feeds = ", ".join(one_line(f) for f in hit.feeds)
+        lines.append(f"{utc(hit.found_at)}  {feeds}  {one_line(hit.title) or UNTITLED}")
+        if hit.url:
+            lines.append(f"  {one_line(hit.url)}")
+        source = " (from the feed summary)" if hit.text_source is TextSource.SUMMARY else ""
         lines.append(f"  {'alerted then' if hit.alerted else 'NEW: did not alert then'}{source}")
         for match in hit.matches:
-            lines.append(f"  {match.rule}: {', '.join(match.terms)}")
-            lines += [f"    {snippet}" for snippet in match.snippets]
+            lines.append(f"  {match.rule}: {', '.join(one_line(t) for t in match.terms)}")
+            lines += [f"    {one_line(snippet)}" for snippet in match.snippets]
         lines.append("")
-    lines.append(_summary(result, kept_days))
+    lines.append(summary(result, kept_days=kept_days))
     return "\n".join(lines)
 
 
@@ -102,11 +144,11 @@ def to_json_lines(result: Backtest) -> str:
     return "\n".join(
         json.dumps(
             {
-                "found_at": hit.story.found_at.isoformat(),
+                "found_at": hit.found_at.isoformat(),
                 "feeds": hit.feeds,
-                "title": hit.story.story.title,
-                "url": hit.story.story.url,
-                "text_source": hit.story.story.text_source.value,
+                "title": hit.title,
+                "url": hit.url,
+                "text_source": hit.text_source.value,
                 "alerted_then": hit.alerted,
                 "matches": [
                     {"rule": m.rule, "terms": list(m.terms), "snippets": list(m.snippets)}
@@ -115,25 +157,24 @@ def to_json_lines(result: Backtest) -> str:
             },
             ensure_ascii=False,
         )
-        for hit in result.hits.values()
+        for hit in result.hits
     )
 
 
-def _summary(result: Backtest, kept_days: int) -> str:
-    since = result.since.strftime("%Y-%m-%d %H:%M UTC")
+def summary(result: Backtest, *, kept_days: int) -> str:
     stories = _count(result.read, "story", "stories")
     would = len(result.hits)
     lines = [
-        f"since {since}: {stories} read; {would} would alert with today's rules"
+        f"since {utc(result.since)}: {stories} read; {would} would alert with today's rules"
         f" ({would - result.new} alerted then, {result.new} new)"
     ]
     if result.unconfigured:
-        names = ", ".join(sorted(result.unconfigured))
+        names = ", ".join(one_line(n) for n in sorted(result.unconfigured))
         skipped = _count(sum(result.unconfigured.values()), "story", "stories")
         lines.append(f"{skipped} of feeds no longer in the config not matched: {names}")
     lines.append(
-        f"Stories are kept {kept_days} days; a new feed's backlog and stories stored"
-        " before this version carry no text and are not read."
+        f"The text of each story is kept {kept_days} days; stories never read"
+        " (a new feed's first backlog) have none."
     )
     return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor import __version__, logs
-from monitor.backtest import backtest, to_json_lines, to_text
+from monitor.backtest import backtest, summary, to_json_lines, to_text
 from monitor.config import Config, StoreLocation, load, locate_store
 from monitor.daemon import STORE_FILE, Daemon
 from monitor.errors import ConfigError, ConfigIssue, MonitorError
@@ -56,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("monitor failed", extra={"error": str(e)})
         return EXIT_FAILURE
     except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:
+        # The reader went away (`monitor backtest | head`): not an error of ours.
+        # Point stdout at /dev/null so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
@@ -180,19 +185,22 @@ async def _alerts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Far beyond what the store keeps; a bound keeps the subtraction from overflowing.
+_LONGEST_BACKTEST = timedelta(days=3650)
+
+
 async def _backtest(args: argparse.Namespace) -> int:
     try:
         back = parse_duration(args.since)
     except ValueError as e:
         print(f"monitor backtest: --since {args.since!r}: {e}", file=sys.stderr)
         return EXIT_USAGE
-    path = _existing(args.config)
-    config = load(path)
-    location = locate_store(path)
-    store = await _open_store(location)
-    if store is None:
-        print(f"nothing to backtest yet: there is no store at {location.state_dir / STORE_FILE}")
+    config = _load(args.config)
+    path = config.state_dir / STORE_FILE
+    if not path.exists():
+        print(f"nothing to backtest yet: there is no store at {path}")
         return EXIT_OK
+    store = await SqliteStore.open(path)
     since = datetime.now(UTC) - min(back, _LONGEST_BACKTEST)
     try:
         result = await backtest(
@@ -206,13 +214,10 @@ async def _backtest(args: argparse.Namespace) -> int:
     if args.json:
         if result.hits:
             print(to_json_lines(result))
+        print(summary(result, kept_days=TEXT_KEPT.days), file=sys.stderr)
     else:
         print(to_text(result, kept_days=TEXT_KEPT.days))
     return EXIT_OK
-
-
-# Far beyond what the store keeps; a bound keeps the subtraction from overflowing.
-_LONGEST_BACKTEST = timedelta(days=3650)
 
 
 async def _test(args: argparse.Namespace) -> int:

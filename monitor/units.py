@@ -42,7 +42,10 @@ def parse_duration(value: object) -> timedelta:
         seconds = sum(
             int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(value.lower())
         )
-        result = timedelta(seconds=seconds)
+        try:
+            result = timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError("too long a duration") from None
     else:
         # A bare number is refused: "interval: 10" could mean seconds or minutes.
         raise ValueError("expected a duration such as 30s, 10m, 2h or 1d")

@@ -9,11 +9,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from test_cli import monitor
 
 from monitor.daemon import STORE_FILE
 from monitor.model import Alert, Entry, Match, Story, TextSource
 from monitor.store import TEXT_KEPT, SqliteStore
+from monitor.store import stories as stories_module
 from monitor.store.schema import MIGRATIONS
 
 CONFIG = """\
@@ -163,5 +165,127 @@ async def test_a_store_from_before_backtests_is_brought_forward(tmp_path: Path) 
     finally:
         await store.aclose()
     assert kept == ["New"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+WIRE = (
+    "Delegations from Moscow and Kabul met in Kazan on Friday for a second day of talks"
+    " on trade, transit through Central Asia and the security of the Afghan border, officials"
+    " from both sides said after the meeting, which ran late into the evening. The talks"
+    " covered wheat and fuel deliveries, a rail link through Uzbekistan that has been"
+    " discussed for a decade, and the return of refugees who crossed into Tajikistan in 2021."
+    " No agreement was signed, but both delegations said they would meet again in the spring,"
+    " and a joint working group on transit will hold its first session next month in Tashkent,"
+    " according to a statement published after the meeting by the host city's administration."
+)
+
+
+async def test_copies_are_one_story_and_alerted_then_counts_any_copy(tmp_path: Path) -> None:
+    """The wire copy under another link is the same story by its text; a later
+    copy of a story whose first copy alerted (before the window) alerted then."""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    now = datetime.now(UTC)
+    try:
+        first = story("desk", "Kazan talks", "Delegations met in Kazan.")
+        old = now - timedelta(days=9)
+        await record(store, "desk", 1, first, url="https://x.example/a", alerted_at=old)
+        await record(
+            store, "wire", 2, story("wire", "Kazan talks", "In Kazan."), url="https://x.example/a"
+        )
+        await record(store, "desk", 3, story("desk", "Talks go on", WIRE))
+        await record(store, "wire", 4, story("wire", "Talks go on (wire)", WIRE))
+    finally:
+        await store.aclose()
+    result = await asyncio.to_thread(monitor, "backtest", "--json", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(h["title"], h["feeds"], h["alerted_then"]) for h in hits] == [
+        ("Kazan talks", ["wire"], True),
+        ("Talks go on", ["desk", "wire"], False),
+    ]
+    assert "3 stories read; 2 would alert" in result.stderr
+
+
+async def test_the_title_matched_is_the_one_the_daemon_used(tmp_path: Path) -> None:
+    """A feed entry without a title is matched on the page's title: so is the backtest."""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG + "  - name: in-title\n    any: [Kabul]\n    in: [title]\n")
+    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    try:
+        entry = Entry("g1", "https://desk.example.org/1", "", "", None)
+        page = story("desk", "Kabul\x1b[2J reopens its airport", "Flights resume on Monday.")
+        await store.record_story("desk", entry, None, [], story=page)
+    finally:
+        await store.aclose()
+    result = await asyncio.to_thread(monitor, "backtest", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "in-title: Kabul" in result.stdout
+    assert "Kabul [2J reopens its airport" in result.stdout
+    assert "\x1b" not in result.stdout  # what a feed wrote never drives the terminal
+
+
+async def test_a_damaged_story_is_skipped_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    path = tmp_path / "state" / STORE_FILE
+    store = await SqliteStore.open(path)
+    try:
+        await record(store, "desk", 1, story("desk", "Kazan one", "In Kazan."))
+        await record(store, "desk", 2, story("desk", "Kazan two", "In Kazan."))
+    finally:
+        await store.aclose()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE story_texts SET body = x'00ff' WHERE story_id = 1")
+    result = await asyncio.to_thread(monitor, "backtest", "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "Kazan two" in result.stdout
+    assert "Kazan one" not in result.stdout
+    assert result.stderr.count("stored story unreadable; skipped") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_an_absurd_duration_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    result = monitor("backtest", "--since", "99999999999999d", "-c", str(config))
+    assert result.returncode == 2
+    assert "too long" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_stored_stories_are_read_page_by_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stories_module, "_BACKTEST_PAGE", 2)
+    store = await SqliteStore.open(tmp_path / STORE_FILE)
+    try:
+        for n in range(5):
+            await record(store, "desk", n, story("desk", f"Story {n}", "Text."))
+        titles = [
+            s.story.title async for s in store.stored_stories(datetime(2025, 1, 1, tzinfo=UTC))
+        ]
+    finally:
+        await store.aclose()
+    assert titles == [f"Story {n}" for n in range(5)]
+
+
+async def test_two_processes_opening_an_old_store_at_once_both_succeed(tmp_path: Path) -> None:
+    """The daemon restarting while `monitor feeds` opens the store: one migrates,
+    the other finds it migrated."""
+    path = tmp_path / STORE_FILE
+    for _ in range(10):
+        path.unlink(missing_ok=True)
+        with sqlite3.connect(path) as db:
+            db.executescript(f"{MIGRATIONS[0]}; PRAGMA user_version=1;")
+        opened = await asyncio.gather(
+            SqliteStore.open(path), SqliteStore.open(path), return_exceptions=True
+        )
+        for store in opened:
+            if isinstance(store, SqliteStore):
+                await store.aclose()
+        assert all(isinstance(store, SqliteStore) for store in opened), opened
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Sequence, Sized
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,9 @@ import aiosqlite
 
 from monitor.errors import StoreError
 from monitor.store.schema import MIGRATIONS
+
+_WAL_TRIES = 50
+_WAL_PAUSE = 0.1  # seconds: 50 tries span the busy timeout
 
 
 class Connection:
@@ -42,11 +46,44 @@ class Connection:
         return store
 
     async def _setup(self) -> None:
-        await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._wal()
         await self._db.execute("PRAGMA foreign_keys=ON")
         # NORMAL is durable in WAL mode except against power loss mid-checkpoint.
         await self._db.execute("PRAGMA synchronous=NORMAL")
+        version = await self._version()
+        while version < len(MIGRATIONS):
+            # Read again under the write lock: another process (the daemon, while
+            # `monitor feeds` opens the store) may have migrated it meanwhile.
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = await self._version()
+                if version < len(MIGRATIONS):
+                    # Statement by statement: executescript would commit first.
+                    for statement in _statements(MIGRATIONS[version]):
+                        await self._db.execute(statement)
+                    version += 1
+                    await self._db.execute(f"PRAGMA user_version={version}")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _wal(self) -> None:
+        """Switch to WAL. The switch fails at once, without the busy timeout,
+        while another process opens the same new store (the daemon starting as
+        `monitor feeds` runs): try again for as long as that timeout."""
+        for _ in range(_WAL_TRIES - 1):
+            try:
+                await self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except aiosqlite.OperationalError as e:
+                if "locked" not in str(e):
+                    raise
+                await asyncio.sleep(_WAL_PAUSE)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+
+    async def _version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         version = int(row[0]) if row else 0
@@ -55,10 +92,7 @@ class Connection:
                 f"the store {self.path} has schema version {version}, newer than this "
                 f"monitor knows ({len(MIGRATIONS)}): upgrade monitor"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(
-                f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
-            )
+        return version
 
     async def aclose(self) -> None:
         await self._db.close()
@@ -95,6 +129,18 @@ class Connection:
         busy timeout."""
         async with self._transaction():
             pass
+
+
+def _statements(script: str) -> list[str]:
+    """A script's SQL statements, one by one."""
+    found, pending = [], ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending)
+            pending = ""
+    return found
 
 
 def marks(items: Sized) -> str:

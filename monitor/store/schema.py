@@ -60,6 +60,7 @@ MIGRATIONS: tuple[str, ...] = (
         story_id INTEGER PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
         found_at TEXT NOT NULL,
         source TEXT NOT NULL,  -- 'article' or 'summary' (model.TextSource)
+        title TEXT NOT NULL,  -- as matched: the feed's, else the page's
         summary TEXT NOT NULL,
         body BLOB NOT NULL  -- the clean article text, UTF-8, zlib-compressed
     );

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 
 from monitor.dedup import Sketch, same_story
+from monitor.errors import StoreError
 from monitor.model import Alert, Entry, FeedState, StoredStory, Story, TextSource
 from monitor.store.codec import (
     alert_fields,
@@ -21,6 +23,8 @@ from monitor.store.codec import (
     unpack_text,
 )
 from monitor.store.connection import Connection, marks
+
+log = logging.getLogger(__name__)
 
 # How far back a syndicated copy of an alerted story is recognised.
 DEDUP_WINDOW = timedelta(days=3)
@@ -164,20 +168,35 @@ class Stories(Connection):
             return Recorded(story_id, notified=owed, first_copy=first)
 
     async def stored_stories(self, since: datetime) -> AsyncIterator[StoredStory]:
-        """The stories found since ``since`` whose text is still kept, oldest
-        first, read a page at a time: a fortnight of a busy desk's stories need
-        not fit in memory at once."""
+        """The stories found since ``since`` whose text is still kept, in the
+        order they were found, read a page at a time: a fortnight of a busy
+        desk's stories need not fit in memory at once. A row that cannot be read
+        is logged and skipped."""
         after = 0
         while True:
             rows = await self._fetchall(
-                "SELECT s.id, COALESCE(s.duplicate_of, s.id), s.feed, s.url, s.title,"
-                " s.published_at, s.alerted, t.found_at, t.source, t.summary, t.body"
+                "SELECT s.id, COALESCE(s.duplicate_of, s.id) AS first, s.feed, s.url,"
+                " s.published_at,"
+                # Alerted: this copy, or any copy of the same story (a later copy
+                # owes nothing when the first one alerted).
+                " EXISTS (SELECT 1 FROM stories c WHERE c.alerted = 1"
+                "   AND (c.id = COALESCE(s.duplicate_of, s.id)"
+                "        OR c.duplicate_of = COALESCE(s.duplicate_of, s.id))),"
+                " t.found_at, t.source, t.title, t.summary, t.body"
                 " FROM story_texts t JOIN stories s ON s.id = t.story_id"
                 " WHERE t.found_at >= ? AND t.story_id > ? ORDER BY t.story_id LIMIT ?",
                 (to_sql(since), after, _BACKTEST_PAGE),
             )
             for row in rows:
-                yield _stored_story(row)
+                try:
+                    stored = _stored_story(row)
+                except (StoreError, ValueError) as e:
+                    # One damaged row costs that story, not the backtest.
+                    log.warning(
+                        "stored story unreadable; skipped", extra={"story": row[0], "error": str(e)}
+                    )
+                    continue
+                yield stored
             if len(rows) < _BACKTEST_PAGE:
                 return
             after = int(rows[-1][0])
@@ -234,16 +253,19 @@ async def _keep_text(
     db: aiosqlite.Connection, story_id: int, story: Story, found_at: datetime
 ) -> None:
     await db.execute(
-        "INSERT INTO story_texts (story_id, found_at, source, summary, body)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (story_id, to_sql(found_at), story.text_source.value, story.summary, pack_text(story.text)),
-    )
+        "INSERT INTO story_texts (story_id, found_at, source, title, summary, body)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            story_id, to_sql(found_at), story.text_source.value, story.title, story.summary,
+            pack_text(story.text),
+        ),
+    )  # fmt: skip
     # Pruned as stories come in: the index makes this a look at the oldest rows.
     await db.execute("DELETE FROM story_texts WHERE found_at < ?", (to_sql(found_at - TEXT_KEPT),))
 
 
 def _stored_story(row: aiosqlite.Row) -> StoredStory:
-    story_id, first, feed, url, title, published, alerted, found, source, summary, body = row
+    story_id, first, feed, url, published, alerted, found, source, title, summary, body = row
     return StoredStory(
         story_id=int(story_id),
         first_copy=int(first),
