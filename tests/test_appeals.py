@@ -745,14 +745,19 @@ def test_a_list_inside_an_appeal_goes_with_it(where: str) -> None:
     assert kept(text) == STORY
 
 
-def test_a_list_after_a_story_line_with_a_colon_stays() -> None:
-    """A story's own list, after its own sentence, stays whole."""
+def test_a_story_list_between_two_appeals_stays() -> None:
+    """Only a list the appeal's own line opens goes with it: the story's list
+    between two appeals stays."""
     listing = [
-        "The council's plan includes:",
+        "The budget's main changes:",
+        "Subscribe to our newsletter for the best of the Courier, every morning.",
         "• Two new bus routes",
         "• A cycle lane on Mill Road",
+        "• Longer library hours",
+        "Support local journalism. Donate to the Courier today.",
     ]
-    assert kept([*STORY, *listing]) == [*STORY, *listing]
+    story_lines = [listing[0], *listing[2:5]]
+    assert kept([*STORY, *listing]) == [*STORY, *story_lines]
 
 
 @pytest.mark.parametrize(
@@ -761,8 +766,9 @@ def test_a_list_after_a_story_line_with_a_colon_stays() -> None:
         "Many sites now detect ad blockers and show visitors a banner asking them to disable "
         "the blocker or pay for a subscription.",
         "Сервис показывает окно и предлагает пользователям отключить блокировщик рекламы.",
+        "That is one reason more news sites now ask visitors to register before reading on.",
     ],
-    ids=["en", "ru"],
+    ids=["en", "ru", "sites-ask-visitors"],
 )
 def test_an_ask_reported_as_put_to_others_stays(reporting: str) -> None:
     text = [*STORY[:2], reporting, *STORY[2:]]
@@ -770,8 +776,19 @@ def test_an_ask_reported_as_put_to_others_stays(reporting: str) -> None:
     assert not score(reporting).ask
 
 
-def test_an_ask_to_readers_in_the_outlets_own_voice_is_still_one() -> None:
-    assert score("We're asking readers to turn off your ad blocker for this site.").ask
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "Please disable your ad blocker. We urge users to whitelist our site so we can report.",
+        "We're asking visitors to turn off the ad blocker on this site.",
+        "Мы просим пользователей отключить блокировщик рекламы на нашем сайте.",
+        "Просим именно вас: поддержите независимую журналистику.",
+    ],
+    ids=["we-urge", "we-are-asking", "ru-we-ask", "ru-imenno"],
+)
+def test_the_outlets_own_ask_to_its_users_is_still_an_ask(ask: str) -> None:
+    assert score(ask).ask
+    assert kept([*STORY, ask]) == STORY
 
 
 @pytest.mark.parametrize(
@@ -788,9 +805,22 @@ def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
     assert kept([*STORY, ask]) == STORY
 
 
-def test_a_russian_story_about_an_app_stays() -> None:
-    line = "Власти предложили жителям скачать приложение для записи к врачу."
-    assert not score(line).ask
+@pytest.mark.parametrize(
+    "advice",
+    [
+        "Не регистрируйтесь на подозрительных сайтах и не сообщайте никому код из СМС.",  # noqa: RUF001
+        "Не жертвуйте сном ради работы.",  # noqa: RUF001
+        "Стань внимательнее к звонкам с незнакомых номеров.",  # noqa: RUF001
+        "Поддержи пожилых родственников: объясни им, как действуют мошенники.",
+        "Власти предложили жителям скачать приложение для записи к врачу.",
+    ],
+    ids=["do-not-register", "do-not-sacrifice", "be-careful", "support-relatives", "app-news"],
+)
+def test_russian_advice_at_a_storys_end_stays(advice: str) -> None:
+    """Russian forbids with the imperfective, and advises with "ты": the new
+    forms of an ask are asks only with what an appeal asks for."""
+    text = [*STORY, advice]
+    assert kept(text) == text
 
 
 def test_a_section_under_a_subheading_the_headline_announced_stays() -> None:
@@ -806,5 +836,27 @@ def test_a_section_under_a_subheading_the_headline_announced_stays() -> None:
     headline = "Streaming prices rise again. Here's how to cancel"
     kept_text, _ = strip_appeal_text(text, headline=headline)
     assert kept_text == text
-    # Under another headline, the same lines read as a subscription notice.
-    assert strip_appeal_text(text, headline="Council approves the budget")[0] != text
+
+
+def test_an_appeal_inside_an_announced_section_still_goes() -> None:
+    """The section is the story's, not whatever stands in it: a promo there
+    shares none of the headline's words."""
+    section = [
+        "How to cancel",
+        "On the website, sign in, open Account, then Plan, and choose Cancel plan.",
+        "Get the latest updates right in your inbox. Subscribe to our newsletters today.",
+    ]
+    text = [*STORY[:2], *section, *STORY[2:]]
+    kept_text, _ = strip_appeal_text(text, headline="Here's how to cancel")
+    assert section[2] not in kept_text
+    assert section[1] in kept_text
+
+
+def test_a_one_word_appeal_title_in_the_headline_is_no_section() -> None:
+    box = [
+        "Support us",
+        "Independent reporting like this depends on readers like you. Donate to our newsroom.",
+    ]
+    text = [*STORY[:2], *box, *STORY[2:]]
+    kept_text, _ = strip_appeal_text(text, headline="EU agrees new Ukraine support package")
+    assert kept_text == STORY

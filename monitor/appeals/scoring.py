@@ -16,15 +16,20 @@ from monitor.appeals.signals import QUOTED as _QUOTED
 
 # Reported speech: a story quoting an appeal is a story, so its signals count half.
 # So is an ask reported as put to others ("a message asking them to disable the
-# blocker", «предлагает пользователям отключить»): an appeal asks "you", or
-# "readers" in its own voice ("we're asking readers to chip in").
+# blocker", «предлагает пользователям отключить»): after someone else ("news
+# sites ask visitors"), never the outlet's own ("we're asking users", «просим»),
+# nor an imperative ("Encourage them to subscribe", "... and invite them to").
 _REPORTED = (
     r"\b(?:said|says|told|according to|wrote|writes|asked|urged|added)\b|"
-    r"\b(?:ask|urg|prompt|invit|encourag|push|nudg|tell)\w* (?:them|users|visitors|customers|"
-    r"viewers|audiences)\b|"
+    r"\b(?<=\w )(?<!we )(?<!you )(?<!please )(?<!and )(?<!to )(?<!i )(?<!we're )(?<!we\u2019re )"
+    r"(?<!we are )(?<!we've )(?<!we\u2019ve )(?<!we have )"
+    r"(?:ask|urg|prompt|invit|encourag|push|nudg|tell)\w* "
+    r"(?:them|users|visitors|customers|viewers|audiences)\b|"
     r"\b(?:сказал|заявил|сообщил|пишет|по словам|призвал)\w*|"
-    r"\b(?:призыва|предлага|проси|просят|убежда|подталкива)\w* (?:их|им|пользовател|посетител|"
-    r"клиент|абонент|зрител)\w*"
+    r"\b(?:призыва|предлага|убежда|подталкива)(?:ет|ют|л|ла|ли)\s(?:их|им|"
+    r"(?:пользовател|посетител|клиент|абонент|зрител)\w*)(?!\w)|"
+    r"\b(?:просит|просят|просил[аи]?)\s(?:их|(?:пользовател|посетител|клиент|абонент|"
+    r"зрител)\w*)(?!\w)"
 )
 # Where a sentence or clause starts, allowing a "please" before an imperative.
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\-\u2013\u2014]\s+)(?:please,?\s+)?")

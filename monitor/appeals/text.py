@@ -378,8 +378,10 @@ def _rule_blocks(
         # Inside the text, a section whose subheading repeats the headline's
         # words ("Here's how to cancel" above, "How to cancel" here) is the
         # service part the headline promised, however it speaks to the reader.
-        if inside and not sure and _under_headline(start, paragraphs, labels, headed):
-            continue
+        if inside and not sure:
+            start = _past_section(start, end, paragraphs, labels, headed)
+            if start > end or not _is_appeal(scores, words, labels, start=start, end=end):
+                continue
         reasons = dict.fromkeys(r for s in scores[start : end + 1] for r in s.reasons)
         blocks.append(_Block(start, end, tuple(reasons)))
         taken = end
@@ -389,20 +391,39 @@ def _rule_blocks(
 _SECTION_REACH = 2  # paragraphs between a subheading and what it heads
 
 
-def _under_headline(
-    first: int, paragraphs: Sequence[str], labels: Sequence[int], headed: AbstractSet[str]
-) -> bool:
-    """Whether paragraph ``first`` stands in a section whose subheading (the
-    nearest label at or above it, a paragraph or two up) only repeats the
-    headline's words (``headed``), common words too: one shared word
-    ("Reporting that costs" under "... reportedly investigating ...") is chance."""
+def _past_section(
+    first: int,
+    last: int,
+    paragraphs: Sequence[str],
+    labels: Sequence[int],
+    headed: AbstractSet[str],
+) -> int:
+    """Where an appeal among paragraphs ``first``..``last`` can start, past the
+    part of a section the headline announced: under a subheading (the nearest
+    label at or above ``first``, a paragraph or two up) that only repeats the
+    headline's words (``headed``), common words too, the subheading and the
+    sentences that speak of what the headline does are the story's. One shared
+    word is chance ("Reporting that costs" under "... reportedly investigating
+    ..."), and an appeal placed in such a section shares none ("Subscribe to
+    our newsletters" under "How to cancel"). Past ``last``: all of it is.
+    Only a subheading with such a sentence under it heads a section."""
     if not headed:
-        return False
+        return first
     for k in range(first, max(first - _SECTION_REACH, 0) - 1, -1):
         if k > 0 and labels[k]:
             said = _stems(paragraphs[k])
-            return bool(said) and said <= headed
-    return False
+            if not said or not said <= headed:
+                return first
+            start, told = first, False
+            while start <= last and (
+                start == k or (not labels[start] and _stems(paragraphs[start]) & headed)
+            ):
+                told = told or start != k
+                start += 1
+            # A subheading with no sentence of the headline's subject under it
+            # is no section: an appeal's title ("Support us") may share a word.
+            return start if told else first
+    return first
 
 
 def _evidence(
@@ -518,6 +539,13 @@ def _runs(
     )
     for run in runs:
         first, last = run
+        # Inside the text, under a subheading that repeats the headline's words,
+        # the section the headline promised is the story's (``_past_section``).
+        section_end = 0  # where such a section ends, if the run starts in one
+        if not box and last < len(paragraphs) - 1:
+            past = _past_section(first, last, paragraphs, labels, headed)
+            if past != first:
+                first = section_end = past
         inside = range(first, last + 1)
         # Inside the text, a label alone that names what the next paragraph
         # tells (a content word: not "with", "their") is a subheading
@@ -530,7 +558,7 @@ def _runs(
             & _stems(paragraphs[last + 1], model().common)
         ):
             continue
-        if not any(
+        if first > last or not any(
             _anchors(k, asks=asks, words=words, labels=labels, logits=logits) for k in inside
         ):
             continue
@@ -540,14 +568,6 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
-        # Inside the text, under a subheading that repeats the headline's words:
-        # the section the headline promised (see ``_rule_blocks``).
-        if (
-            not box
-            and last < len(paragraphs) - 1
-            and _under_headline(first, paragraphs, labels, headed)
-        ):
-            continue
         # A lone paragraph, without a rule's ask, that shares a good part of its
         # words with the rest of the story is the story's, however it reads.
         if (
@@ -569,6 +589,7 @@ def _runs(
             while first < last and evidence[first] < 0 and first not in held:
                 first += 1
         start, end = _frame(labels, first, last, len(paragraphs))
+        start = max(start, section_end)  # not the section's own subheading
         rules = dict.fromkeys(r for k in range(start, end + 1) for r in asks[k].reasons)
         found.append(_Block(start, end, (*rules, _MODEL_REASON)))
     return found
@@ -645,10 +666,9 @@ def _frame(labels: Sequence[int], start: int, end: int, count: int) -> tuple[int
 
 def _with_lists(blocks: Sequence[_Block], paragraphs: Sequence[str]) -> list[_Block]:
     """The blocks with the lists they hold: list items are never appeal text by
-    their own evidence (a story lists steps and prices too), but a list between
-    two parts of one appeal ("Members get:", the perks, "Become a member"), or
-    after an appeal's line that opens it with a colon at the text's end, is the
-    appeal's."""
+    their own evidence (a story lists steps and prices too), but a list that an
+    appeal's line opens with a colon ("Members get:"), up to the rest of the
+    appeal ("Become a member") or the text's end, is the appeal's."""
     found = list(blocks)
     for k, block in enumerate(found):
         end = block.end
@@ -656,9 +676,12 @@ def _with_lists(blocks: Sequence[_Block], paragraphs: Sequence[str]) -> list[_Bl
             end += 1
         if end == block.end:
             continue
+        # The appeal's own line introduces the list ("Members get:"); a list
+        # that merely stands between two appeals is the story's.
+        if not paragraphs[block.end].rstrip().endswith(":"):
+            continue
         closed = k + 1 < len(found) and found[k + 1].start == end + 1
-        opened = end == len(paragraphs) - 1 and paragraphs[block.end].rstrip().endswith(":")
-        if closed or opened:
+        if closed or end == len(paragraphs) - 1:
             found[k] = _Block(block.start, end, block.reasons)
     return _merge(found)
 
