@@ -20,7 +20,7 @@ from datetime import datetime
 from monitor.config import FeedConfig
 from monitor.dedup import Sketch, same_story, sketch
 from monitor.model import Match, StoredStory, TextSource
-from monitor.render.text import UNTITLED, one_line, utc
+from monitor.render.text import UNTITLED, counted, one_line, utc
 from monitor.rules import RuleSet
 from monitor.store import DEDUP_WINDOW
 
@@ -162,7 +162,7 @@ def to_json_lines(result: Backtest) -> str:
 
 
 def summary(result: Backtest, *, kept_days: int) -> str:
-    stories = _count(result.read, "story", "stories")
+    stories = counted(result.read, "story", "stories")
     would = len(result.hits)
     lines = [
         f"since {utc(result.since)}: {stories} read; {would} would alert with today's rules"
@@ -170,14 +170,10 @@ def summary(result: Backtest, *, kept_days: int) -> str:
     ]
     if result.unconfigured:
         names = ", ".join(one_line(n) for n in sorted(result.unconfigured))
-        skipped = _count(sum(result.unconfigured.values()), "story", "stories")
+        skipped = counted(sum(result.unconfigured.values()), "story", "stories")
         lines.append(f"{skipped} of feeds no longer in the config not matched: {names}")
     lines.append(
         f"The text of each story is kept {kept_days} days; stories never read"
         " (a new feed's first backlog) have none."
     )
     return "\n".join(lines)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"

@@ -37,6 +37,7 @@ from monitor.metrics import Metrics
 from monitor.model import Notice
 from monitor.pipeline import Pipeline
 from monitor.polling import Poller
+from monitor.render.text import counted
 from monitor.runtime import Runtime, build_http
 from monitor.store import SqliteStore
 from monitor.systemd import SystemdNotifier
@@ -274,13 +275,13 @@ class Daemon:
     def status(self) -> str:
         """One line for ``systemctl status``: "watching 12 feeds, 5 rules, 1 failing"."""
         parts = [
-            f"watching {_count(len(self.poller.feeds), 'feed')}",
-            _count(len(self.config.rules), "rule"),
+            f"watching {counted(len(self.poller.feeds), 'feed')}",
+            counted(len(self.config.rules), "rule"),
         ]
         if self.poller.failing:
             parts.append(f"{len(self.poller.failing)} failing")
         if self._backlog:
-            parts.append(f"{_count(self._backlog, 'alert')} queued")
+            parts.append(f"{counted(self._backlog, 'alert')} queued")
         return ", ".join(parts)
 
     def _on_tick(self) -> None:
@@ -442,7 +443,3 @@ class Daemon:
                 await work
             return False
         return True
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

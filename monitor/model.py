@@ -69,7 +69,6 @@ class StoredStory:
     """A story as the store kept it, for ``monitor backtest``: what it was matched
     on then, whether it alerted, and its first copy (itself, if it is one)."""
 
-    story_id: int
     first_copy: int
     found_at: datetime
     alerted: bool

@@ -33,6 +33,17 @@ rules:
 """
 
 
+def write_config(tmp_path: Path, text: str = CONFIG) -> Path:
+    """The config, whose store lives in ``tmp_path / "state"``."""
+    config = tmp_path / "config.yaml"
+    config.write_text(text)
+    return config
+
+
+async def open_store(tmp_path: Path) -> SqliteStore:
+    return await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+
+
 def story(feed: str, title: str, text: str, *, summary: str = "") -> Story:
     source = TextSource.ARTICLE if text else TextSource.SUMMARY
     return Story(feed, None, title, summary, text, text_source=source)
@@ -56,9 +67,8 @@ async def record(
 
 
 async def test_backtest_lists_what_todays_rules_would_alert(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
-    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    config = write_config(tmp_path)
+    store = await open_store(tmp_path)
     now = datetime.now(UTC)
     try:
         talks = story("desk", "Talks in Kazan", "Delegations met in Kazan on Friday.")
@@ -116,8 +126,7 @@ async def test_backtest_lists_what_todays_rules_would_alert(tmp_path: Path) -> N
 def test_backtest_says_so_when_there_is_no_store_and_refuses_a_bad_duration(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
+    config = write_config(tmp_path)
     empty = monitor("backtest", "-c", str(config))
     assert empty.returncode == 0, empty.stderr
     assert "nothing to backtest yet" in empty.stdout
@@ -184,9 +193,8 @@ WIRE = (
 async def test_copies_are_one_story_and_alerted_then_counts_any_copy(tmp_path: Path) -> None:
     """The wire copy under another link is the same story by its text; a later
     copy of a story whose first copy alerted (before the window) alerted then."""
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
-    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    config = write_config(tmp_path)
+    store = await open_store(tmp_path)
     now = datetime.now(UTC)
     try:
         first = story("desk", "Kazan talks", "Delegations met in Kazan.")
@@ -211,9 +219,10 @@ async def test_copies_are_one_story_and_alerted_then_counts_any_copy(tmp_path: P
 
 async def test_the_title_matched_is_the_one_the_daemon_used(tmp_path: Path) -> None:
     """A feed entry without a title is matched on the page's title: so is the backtest."""
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG + "  - name: in-title\n    any: [Kabul]\n    in: [title]\n")
-    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    config = write_config(
+        tmp_path, CONFIG + "  - name: in-title\n    any: [Kabul]\n    in: [title]\n"
+    )
+    store = await open_store(tmp_path)
     try:
         entry = Entry("g1", "https://desk.example.org/1", "", "", None)
         page = story("desk", "Kabul\x1b[2J reopens its airport", "Flights resume on Monday.")
@@ -228,8 +237,7 @@ async def test_the_title_matched_is_the_one_the_daemon_used(tmp_path: Path) -> N
 
 
 async def test_a_damaged_story_is_skipped_with_one_line(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
+    config = write_config(tmp_path)
     path = tmp_path / "state" / STORE_FILE
     store = await SqliteStore.open(path)
     try:
@@ -248,8 +256,7 @@ async def test_a_damaged_story_is_skipped_with_one_line(tmp_path: Path) -> None:
 
 
 def test_an_absurd_duration_is_a_usage_error(tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
+    config = write_config(tmp_path)
     result = monitor("backtest", "--since", "99999999999999d", "-c", str(config))
     assert result.returncode == 2
     assert "too long" in result.stderr

@@ -42,6 +42,10 @@ _ASK_MAX_WORDS = 70
 LIST_ITEM = ("- ", "* ", "• ")  # how trafilatura's text renders list items
 
 
+def is_list_item(paragraph: str) -> bool:
+    return paragraph.lstrip().startswith(LIST_ITEM)
+
+
 def _top_level_branches(pattern: str) -> list[str]:
     """Split a regular expression at the ``|`` outside any group or class."""
     branches, depth, start, escaped, in_class = [], 0, 0, False, False
@@ -211,7 +215,7 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
     appeals may be, and a fraction of the cost; weights are then partial.
     ``always_only`` tries only those marked ``always``: what is read even in a
     paragraph the learned model reads as the story's."""
-    if paragraph.lstrip().startswith(LIST_ITEM):
+    if is_list_item(paragraph):
         return NOTHING
     if always_only and not any(word in paragraph.lower() for word in _ALWAYS_NEEDS):
         return NOTHING  # the common case, found without preparing the text

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from monitor.appeals.model import content_words, model, stem, tokens
-from monitor.appeals.scoring import LIST_ITEM, Scored, is_reported, score
+from monitor.appeals.scoring import Scored, is_list_item, is_reported, score
 from monitor.appeals.segments import best_runs
 from monitor.appeals.signals import SUBJECTS
 from monitor.model import Removal
@@ -260,7 +260,7 @@ def _find_blocks(
         for k, p in enumerate(paragraphs)
     ]
     labels = [
-        _label_words(p) if words[k] <= _HEADING_WORDS and not _is_list_item(p) else 0
+        _label_words(p) if words[k] <= _HEADING_WORDS and not is_list_item(p) else 0
         for k, p in enumerate(paragraphs)
     ]
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
@@ -484,7 +484,7 @@ def _evidence(
 
 def _listed_or_reported(paragraph: str) -> bool:
     """A list item or quoted or reported speech: the story's, never an appeal."""
-    return _is_list_item(paragraph) or is_reported(paragraph)
+    return is_list_item(paragraph) or is_reported(paragraph)
 
 
 def _beside_asks(
@@ -677,7 +677,7 @@ def _with_lists(blocks: Sequence[_Block], paragraphs: Sequence[str]) -> list[_Bl
     found = list(blocks)
     for k, block in enumerate(found):
         end = block.end
-        while end + 1 < len(paragraphs) and _is_list_item(paragraphs[end + 1]):
+        while end + 1 < len(paragraphs) and is_list_item(paragraphs[end + 1]):
             end += 1
         if end == block.end:
             continue
@@ -689,10 +689,6 @@ def _with_lists(blocks: Sequence[_Block], paragraphs: Sequence[str]) -> list[_Bl
         if closed or end == len(paragraphs) - 1:
             found[k] = _Block(block.start, end, block.reasons)
     return _merge(found)
-
-
-def _is_list_item(paragraph: str) -> bool:
-    return paragraph.lstrip().startswith(LIST_ITEM)
 
 
 def _merge(blocks: Sequence[_Block]) -> list[_Block]:

@@ -42,6 +42,11 @@ def clip_words(text: str) -> str:
     return text.rstrip()
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``3 feeds``, ``1 story``: a number with its noun (``many`` when not ``one`` + s)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

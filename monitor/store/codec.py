@@ -59,7 +59,7 @@ def decode_message(text: str) -> Alert | Notice:
 def required_time(value: str | None) -> datetime:
     moment = from_sql(value)
     if moment is None:
-        raise StoreError("an outbox row lacks a time it must have")
+        raise StoreError("a stored row lacks a time it must have")
     return moment
 
 

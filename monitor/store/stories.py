@@ -265,9 +265,8 @@ async def _keep_text(
 
 
 def _stored_story(row: aiosqlite.Row) -> StoredStory:
-    story_id, first, feed, url, published, alerted, found, source, title, summary, body = row
+    _, first, feed, url, published, alerted, found, source, title, summary, body = row
     return StoredStory(
-        story_id=int(story_id),
         first_copy=int(first),
         found_at=required_time(found),
         alerted=bool(alerted),
