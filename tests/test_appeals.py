@@ -797,8 +797,9 @@ def test_the_outlets_own_ask_to_its_users_is_still_an_ask(ask: str) -> None:
         "Подписывайтесь на наш канал: там всё, что не вошло в выпуск.",
         "Подпишись на рассылку, если тебе это интересно.",
         "Скачайте наше приложение, чтобы читать офлайн.",
+        "Не забудьте подписаться на нашу рассылку.",  # noqa: RUF001
     ],
-    ids=["imperfective", "informal", "app"],
+    ids=["imperfective", "informal", "app", "do-not-forget"],
 )
 def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
     assert score(ask).ask
@@ -813,8 +814,16 @@ def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
         "Стань внимательнее к звонкам с незнакомых номеров.",  # noqa: RUF001
         "Поддержи пожилых родственников: объясни им, как действуют мошенники.",
         "Власти предложили жителям скачать приложение для записи к врачу.",
+        "Не устанавливайте приложения из неизвестных источников и не сообщайте свои данные.",  # noqa: RUF001
     ],
-    ids=["do-not-register", "do-not-sacrifice", "be-careful", "support-relatives", "app-news"],
+    ids=[
+        "do-not-register",
+        "do-not-sacrifice",
+        "be-careful",
+        "support-relatives",
+        "app-news",
+        "do-not-install",
+    ],
 )
 def test_russian_advice_at_a_storys_end_stays(advice: str) -> None:
     """Russian forbids with the imperfective, and advises with "ты": the new

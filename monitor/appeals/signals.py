@@ -62,8 +62,13 @@ _EN_THIS_TEXT = (
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь"),
 # not a noun that ends alike ("на сайте", "при защите": see ``PREPARE``).
+# A verb after "не" forbids: "Не устанавливайте приложения из неизвестных  # noqa: RUF003
+# источников" is a story's advice, "Не забудьте подписаться" the one ask so put.  # noqa: RUF003
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
-_RU_YOU = rf"\b(?:{RU_SECOND_PERSON_ENDING}|вы|вам|вас|вами|ваш\w*)(?!\w)"
+_RU_YOU = (
+    rf"\b(?:(?<!не )(?<!не\xa0){RU_SECOND_PERSON_ENDING}|не забудьте|не забывайте|"
+    r"вы|вам|вас|вами|ваш\w*)(?!\w)"
+)
 _RU_TOPICS = (
     r"\b(?:(?:поддерж|подпис|рассылк|пожертв|донат|взнос|реклам|блокир|cookie|куки|редакци|"
     r"приложени|уведомлени|клуб)\w*|e-?mail)"
