@@ -35,6 +35,14 @@ def test_start_costs_what_the_caller_says(start_cost: float, runs: list[tuple[in
     assert best_runs([2.0, 2.0, -3, -3], enter_cost=3, leave_cost=3, start_cost=start_cost) == runs
 
 
+def test_a_run_opening_the_text_pays_the_start_cost_not_the_enter_cost() -> None:
+    """The lede is dearer to cut than any paragraph after it: entering from
+    before the text is no way round the start's price."""
+    assert best_runs([4.5, -3, -3], enter_cost=3, leave_cost=1, start_cost=6) == []
+    assert best_runs([7.5, -3, -3], enter_cost=3, leave_cost=1, start_cost=6) == [(0, 0)]
+    assert best_runs([-3, 4.5, -3], enter_cost=3, leave_cost=1, start_cost=6) == [(1, 1)]
+
+
 def test_a_doubtful_paragraph_inside_a_letter_goes_with_it() -> None:
     """Splitting the run would cost two more edges than the doubt weighs."""
     assert best_runs([-4, -4, 5, -1.5, 4, -4], enter_cost=3, leave_cost=3) == [(2, 4)]

@@ -13,6 +13,7 @@ programming in one pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -26,17 +27,20 @@ def best_runs(
     n = len(scores)
     if n == 0:
         return []
-    # The best totals so far ending in each state; the text may open in the
-    # appeal state for ``start_cost``, and close in either state for free.
-    story, appeal = 0.0, -start_cost
+    # The best totals so far ending in each state. Before the text there is
+    # only the story state: the text opens in the appeal state for
+    # ``start_cost`` (not ``enter_cost``, which would make the lede as cheap to
+    # cut as any paragraph), and closes in either state for free.
+    story, appeal = 0.0, -math.inf
     # Per paragraph, the state before it on the best path into each state.
     back: list[tuple[int, int]] = []
-    for score in scores:
+    for k, score in enumerate(scores):
+        enter = start_cost if k == 0 else enter_cost
         into_story = 0 if story >= appeal - leave_cost else 1
-        into_appeal = 0 if story - enter_cost > appeal else 1
+        into_appeal = 0 if story - enter > appeal else 1
         story, appeal = (
             max(story, appeal - leave_cost),
-            max(story - enter_cost, appeal) + score,
+            max(story - enter, appeal) + score,
         )
         back.append((into_story, into_appeal))
     state = 1 if appeal > story else 0  # the end is an edge too: leaving costs nothing
