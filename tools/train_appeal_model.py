@@ -66,11 +66,11 @@ SEED = 20261128
 EPOCHS = 12
 # AdaGrad, not plain SGD with one decaying rate (as until round 12): on the
 # out-of-author check (tools/crosscheck_appeals.py) it cuts fewer article
-# paragraphs at the same removal: 1.33 % of those read alone, from 1.59 %, and
-# 0.3 to 0.4 points fewer host paragraphs. With the text layer's lean raised
-# to match the same cuts, +0.5 / +0.6 points more appeal paragraphs removed
-# (end / middle, mean of two seeds). Rates of 0.05 and 0.2 did worse than 0.1;
-# L2 of 2e-6 and 1e-4 no better than 1e-5.
+# paragraphs at the same removal: 1.37 % of those read alone, from 1.59 %, and
+# 0.3 to 0.4 points fewer host paragraphs (at the text layer's lean of 0.6).
+# With the lean raised to cut as many as before, +0.5 / +0.6 points more appeal
+# paragraphs removed (end / middle, mean of two seeds). Rates of 0.05 and 0.2
+# did worse than 0.1; L2 of 2e-6 and 1e-4 no better than 1e-5.
 RATE = 0.1
 BIAS_RATE = 0.05
 L2 = 1e-5
