@@ -798,8 +798,19 @@ def test_the_outlets_own_ask_to_its_users_is_still_an_ask(ask: str) -> None:
         "Подпишись на рассылку, если тебе это интересно.",
         "Скачайте наше приложение, чтобы читать офлайн.",
         "Не забудьте подписаться на нашу рассылку.",  # noqa: RUF001
+        "Не\xa0забывайте поддерживать редакцию.",  # noqa: RUF001
+        "Не стесняйтесь поддержать редакцию: без вас мы не справимся.",  # noqa: RUF001
+        "В нашем магазине оформите подписку на журнал со скидкой.",  # noqa: RUF001
     ],
-    ids=["imperfective", "informal", "app", "do-not-forget"],
+    ids=[
+        "imperfective",
+        "informal",
+        "app",
+        "do-not-forget",
+        "do-not-forget-nbsp",
+        "do-not-hesitate",
+        "word-ending-in-ne",
+    ],
 )
 def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
     assert score(ask).ask
@@ -815,6 +826,7 @@ def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
         "Поддержи пожилых родственников: объясни им, как действуют мошенники.",
         "Власти предложили жителям скачать приложение для записи к врачу.",
         "Не устанавливайте приложения из неизвестных источников и не сообщайте свои данные.",  # noqa: RUF001
+        "Не\xa0устанавливайте приложения из неизвестных источников.",  # noqa: RUF001
     ],
     ids=[
         "do-not-register",
@@ -823,6 +835,7 @@ def test_russian_asks_in_either_aspect_and_to_ty_are_asks(ask: str) -> None:
         "support-relatives",
         "app-news",
         "do-not-install",
+        "do-not-install-nbsp",
     ],
 )
 def test_russian_advice_at_a_storys_end_stays(advice: str) -> None:

@@ -62,11 +62,17 @@ _EN_THIS_TEXT = (
 # The reader: "you" in English; in Russian "вы" and its forms, or a verb in the
 # polite imperative or second person plural ("поддержите", "подпишитесь"),
 # not a noun that ends alike ("на сайте", "при защите": see ``PREPARE``).
-# A verb after "не" forbids: "Не устанавливайте приложения из неизвестных  # noqa: RUF003
-# источников" is a story's advice, "Не забудьте подписаться" the one ask so put.  # noqa: RUF003
+# A verb after the word "не" forbids: "Не устанавливайте приложения из  # noqa: RUF003
+# неизвестных источников" is a story's advice. But for the few that encourage:
+# "Не забудьте подписаться", "Не стесняйтесь поддержать", "Не пропустите".  # noqa: RUF003
+_RU_NOT_AFTER_NE = r"(?<!\bне )(?<!\bне\xa0)"  # noqa: RUF001
 _EN_YOU = r"\byou(?:r|'ll|\u2019ll|'re|\u2019re|'ve|\u2019ve|'d)?\b"
+_RU_ENCOURAGING_NEGATED = (
+    r"не[ \xa0](?:забудьте|забывайте|стесняйтесь|бойтесь|упустите|упускайте|пропустите|"
+    r"пропускайте|проходите|откладывайте)"
+)
 _RU_YOU = (
-    rf"\b(?:(?<!не )(?<!не\xa0){RU_SECOND_PERSON_ENDING}|не забудьте|не забывайте|"
+    rf"\b(?:{_RU_NOT_AFTER_NE}{RU_SECOND_PERSON_ENDING}|{_RU_ENCOURAGING_NEGATED}|"
     r"вы|вам|вас|вами|ваш\w*)(?!\w)"
 )
 _RU_TOPICS = (
@@ -306,7 +312,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
         # Forms that are advice as often as asks ("поддержи иммунитет", "стань
         # внимательнее") count only with what an appeal asks for.
         Signal("asks the reader to give, join or subscribe", 2,
-               r"\b(?<!не )(?<!не\xa0)(?:поддержите|помоги(?:те)? (?:нам|редакции)|"
+               rf"\b{_RU_NOT_AFTER_NE}(?:поддержите|помоги(?:те)? (?:нам|редакции)|"
                r"(?:поддерживайте|поддержи) (?:нас|редакци|проект|наш|независим|журналист|"
                r"издани|канал|автор)\w*|"
                r"подпишитесь|подписывайтесь|подпишись|пожертвуйте|жертвуйте|"
@@ -317,7 +323,7 @@ SIGNALS: dict[str, tuple[Signal, ...]] = {
                r"регистрируйтесь|войдите)(?!\w)"),
         # The outlet's own app: advice to install some app is a story's.
         Signal("asks the reader to install the app", 2,
-               _in_one_sentence(r"\b(?<!не )(?:скачайте|скачивайте|скачай|установите|"
+               _in_one_sentence(rf"\b{_RU_NOT_AFTER_NE}(?:скачайте|скачивайте|скачай|установите|"
                                 r"устанавливайте|установи)(?!\w)",
                                 r"\bнаш\w* (?:\w+ )?приложени\w*"),  # noqa: RUF001
                needs=("приложени",)),
