@@ -43,6 +43,13 @@ def test_a_run_opening_the_text_pays_the_start_cost_not_the_enter_cost() -> None
     assert best_runs([-3, 4.5, -3], enter_cost=3, leave_cost=1, start_cost=6) == [(1, 1)]
 
 
+def test_a_start_cheaper_than_entering_is_what_a_box_pays() -> None:
+    """A box's lines may all be its appeal: the caller prices its start at 0."""
+    assert best_runs([0.5], enter_cost=3, leave_cost=1, start_cost=0.0) == [(0, 0)]
+    assert best_runs([-0.5], enter_cost=3, leave_cost=1, start_cost=0.0) == []
+    assert best_runs([1.5, -3, 1.0], enter_cost=3, leave_cost=1, start_cost=0.0) == [(0, 0)]
+
+
 def test_a_doubtful_paragraph_inside_a_letter_goes_with_it() -> None:
     """Splitting the run would cost two more edges than the doubt weighs."""
     assert best_runs([-4, -4, 5, -1.5, 4, -4], enter_cost=3, leave_cost=3) == [(2, 4)]
