@@ -70,9 +70,10 @@ EPOCHS = 12
 # 0.3 to 0.4 points fewer host paragraphs (at the text layer's lean of 0.6).
 # With the lean raised to cut as many as before, +0.5 / +0.6 points more appeal
 # paragraphs removed (end / middle, mean of two seeds). Rates of 0.05 and 0.2
-# did worse than 0.1; L2 of 2e-6 and 1e-4 no better than 1e-5. The bias steps
-# at a fixed rate; stepping it by AdaGrad too, or summing a paragraph's repeated
-# buckets into one step each, measured the same (within 0.1 point).
+# did worse than 0.1, as did 6 or 20 epochs than 12; L2 of 2e-6 and 1e-4 was
+# no better than 1e-5. The bias steps at a fixed rate; stepping it by AdaGrad
+# too, or summing a paragraph's repeated buckets into one step each, measured
+# the same (within 0.1 point).
 RATE = 0.1
 BIAS_RATE = 0.05
 L2 = 1e-5
