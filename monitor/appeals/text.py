@@ -44,10 +44,10 @@ _BUTTONS = 2  # short lines after an appeal taken as its buttons
 # ``_LEAN`` and raised by the rules' asks; a run pays for its edges (below).
 # The lean is where the trade sits between appeals removed and story cut.
 # Measured on tools/crosscheck_appeals.py in round 12, with the model trained
-# by AdaGrad: 0.6 is the least lean that removes as many appeal paragraphs as
-# the round-11 model did at its lean of 0.5 (95.37 / 94.36 %, end / middle;
-# then 95.34 / 94.20), and it cuts fewer article paragraphs read alone (1.37 %,
-# then 1.59 %). At 0.75: +0.2 / +0.2 points removed, 1.42 % cut, and one more
+# by AdaGrad: 0.6 is the least lean tried that removes as many appeal
+# paragraphs as the round-11 model did at its lean of 0.5 (95.37 / 94.36 %, end
+# / middle; then 95.34 / 94.20), and it cuts fewer article paragraphs read
+# alone (1.37 %, then 1.59 %). At 0.75: +0.2 / +0.2 points removed, 1.42 % cut, and one more
 # paragraph cut in the tuning sets of on-topic stories; at 1.0: +0.5 / +0.6
 # removed, 1.57 % cut; at 0.5: -0.2 / -0.1 removed, 1.33 % cut.
 _LOGIT_CLIP = 6.0
