@@ -13,6 +13,7 @@ skip the resolver, are checked on every hop of a redirect.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None  # set when the first hop was a permanent redirect
+    fresh_for: timedelta | None = None  # Cache-Control: how long the server calls it fresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class NotModified:
 
     etag: str | None
     last_modified: str | None
+    fresh_for: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +232,9 @@ class HttpClient:
     ) -> Fetched | NotModified:
         etag = resp.headers.get("ETag")
         last_modified = resp.headers.get("Last-Modified")
+        fresh_for = parse_fresh_for(resp.headers.get("Cache-Control"), resp.headers.get("Age"))
         if resp.status == 304:
-            return NotModified(etag=etag, last_modified=last_modified)
+            return NotModified(etag=etag, last_modified=last_modified, fresh_for=fresh_for)
         if resp.status != 200:
             raise FetchError(
                 f"HTTP {resp.status} {resp.reason or ''}".strip() + f" from {_host(url)}",
@@ -245,6 +249,7 @@ class HttpClient:
             etag=etag,
             last_modified=last_modified,
             moved_to=moved_to,
+            fresh_for=fresh_for,
         )
 
     async def _read_capped(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
@@ -324,3 +329,23 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, aiohttp.ClientConnectorError):
         return f"connection failed ({error.os_error.strerror or error.os_error})"
     return str(error) or type(error).__name__
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
+_NOT_STORED = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:[,=]|$)", re.IGNORECASE)
+
+
+def parse_fresh_for(cache_control: str | None, age: str | None) -> timedelta | None:
+    """How much longer a response stays fresh, by its ``Cache-Control: max-age``
+    less its ``Age`` (time it already spent in a cache); None when the server
+    gives no lifetime, or says ``no-cache`` or ``no-store`` (revalidate each time:
+    our conditional GET does). Unreadable directives are no hint, not an error."""
+    if not cache_control or _NOT_STORED.search(cache_control):
+        return None
+    found = _MAX_AGE.search(cache_control)
+    if found is None:
+        return None
+    seconds = min(int(found.group(1)), 10**9)
+    if age and age.strip().isdigit():
+        seconds -= min(int(age.strip()), 10**9)
+    return timedelta(seconds=max(seconds, 0))

@@ -46,6 +46,7 @@ class PollResult:
     new: int = 0
     alerts: int = 0
     retry_after: timedelta | None = None
+    fresh_for: timedelta | None = None  # the feed's Cache-Control lifetime, on success
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,9 @@ class Pipeline:
                 state.url, etag=state.etag, last_modified=state.last_modified
             )
             if isinstance(fetched, NotModified):
-                return PollResult(_succeeded(state, "not modified", fetched))
+                return PollResult(
+                    _succeeded(state, "not modified", fetched), fresh_for=fetched.fresh_for
+                )
             parsed: ParsedFeed = await self._cpu(
                 parse_feed, fetched.body, base_url=fetched.url, content_type=fetched.content_type
             )
@@ -108,7 +111,7 @@ class Pipeline:
         new, alerts = await self._process(feed, state, parsed.entries, now)
         if state.first_polled_at is None:
             state = replace(state, first_polled_at=now)
-        return PollResult(state, new=new, alerts=alerts)
+        return PollResult(state, new=new, alerts=alerts, fresh_for=fetched.fresh_for)
 
     async def _process(
         self, feed: FeedConfig, state: FeedState, entries: Sequence[Entry], now: datetime

@@ -179,6 +179,7 @@ class Poller:
             feed.interval,
             consecutive_errors=after.consecutive_errors,
             retry_after=result.retry_after,
+            fresh_for=result.fresh_for,
             draw=self._rng.random(),
         )
         await self.store.save_feed_state(replace(after, next_poll_at=at))
@@ -218,4 +219,7 @@ class Poller:
                 log.warning("feed poll failed", extra=fields)
             return
         fields.update(status=state.last_status, new=result.new, alerts=result.alerts)
+        if result.fresh_for is not None and result.fresh_for > feed.interval:
+            # Why the next poll is later than the interval: the server asked.
+            fields["server_fresh_for"] = f"{result.fresh_for.total_seconds():g}s"
         log.info("feed polled", extra=fields)

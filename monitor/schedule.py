@@ -1,8 +1,9 @@
 """When to poll a feed next and when to retry a delivery. Pure: ``now`` and the
 random draw are passed in, so every decision is reproducible in tests.
 
-Jitter only ever *adds* time: a poll is never earlier than the interval or the
-server's Retry-After asked for.
+Jitter only ever *adds* time: a poll is never earlier than the interval, the
+server's Retry-After, or (up to ``FRESH_HINT_CAP``) the time its Cache-Control
+said the feed stays fresh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ FEED_BACKOFF_CAP = timedelta(hours=2)
 # How far a new feed's first poll is spread after start-up.
 FIRST_POLL_SPREAD = timedelta(minutes=1)
 JITTER = 0.1
+# A feed the server calls fresh (Cache-Control max-age) is not polled again
+# before then: a poll sooner would mostly fetch what a cache serves anyway. But
+# the user's interval is how soon they want the news, so a server's hint may
+# stretch it to an hour at most (a CDN's day-long default on a feed would
+# otherwise hold a breaking story back for a day).
+FRESH_HINT_CAP = timedelta(hours=1)
 
 DELIVERY_RETRY_BASE = timedelta(seconds=5)
 DELIVERY_RETRY_CAP = timedelta(minutes=30)
@@ -28,13 +35,17 @@ def next_poll_at(
     *,
     consecutive_errors: int = 0,
     retry_after: timedelta | None = None,
+    fresh_for: timedelta | None = None,
     draw: float = 0.0,
 ) -> datetime:
-    """Next poll after one that just finished. ``draw`` is uniform in [0, 1)."""
+    """Next poll after one that just finished. ``draw`` is uniform in [0, 1);
+    ``fresh_for``: how long the server said its answer stays fresh."""
     delay = interval
     if consecutive_errors > 0:
         cap = max(interval, FEED_BACKOFF_CAP)
         delay = min(interval * (1 << min(consecutive_errors, 16)), cap)
+    elif fresh_for is not None:
+        delay = max(delay, min(fresh_for, FRESH_HINT_CAP))
     if retry_after is not None:
         delay = max(delay, retry_after)
     return now + delay * (1 + JITTER * draw)

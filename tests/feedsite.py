@@ -107,10 +107,11 @@ class FeedSite:
             return web.Response(status=self.feed_status, headers=self.feed_headers)
         body = self.feed_body if self.feed_body is not None else self.rss()
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        headers = {**self.feed_headers, "ETag": etag}
         if request.headers.get("If-None-Match") == etag:
             self.not_modified += 1
-            return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=body, content_type="application/rss+xml", headers={"ETag": etag})
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body, content_type="application/rss+xml", headers=headers)
 
     async def _story(self, request: web.Request) -> web.StreamResponse:
         slug = request.match_info["slug"]

@@ -9,12 +9,16 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from daemon_process import DaemonProcess
 from feedsite import FeedSite, Story
 from servers import FakeSlack, FakeSmtp
+
+from monitor.daemon import STORE_FILE
+from monitor.store import SqliteStore
 
 TALIBAN = Story(
     "taliban-kazan",
@@ -173,6 +177,25 @@ async def test_run_once_polls_delivers_and_exits(
     assert len(fake_slack.received) == 1
     assert len(fake_smtp.messages) == 1
     assert site.requests["feed"] == 1
+
+
+async def test_the_next_poll_waits_as_long_as_the_server_calls_the_feed_fresh(
+    tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
+) -> None:
+    """The config asks for a poll every second; the feed's Cache-Control says it
+    stays fresh for half an hour: the stored next poll is half an hour away."""
+    site.feed_headers = {"Cache-Control": "public, max-age=1800"}
+    before = datetime.now(UTC)
+    daemon = await run_once(tmp_path, site, fake_slack, fake_smtp)
+    store = await SqliteStore.open(tmp_path / "state" / STORE_FILE)
+    try:
+        state = await store.feed_state("test-times", site.feed_url)
+    finally:
+        await store.aclose()
+    assert state.next_poll_at is not None
+    assert state.next_poll_at >= before + timedelta(minutes=30)
+    assert state.next_poll_at <= datetime.now(UTC) + timedelta(minutes=33)  # with jitter
+    assert "server_fresh_for" in daemon.log
 
 
 async def test_backtest_reads_what_the_daemon_stored(

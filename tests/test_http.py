@@ -11,6 +11,7 @@ from monitor.http import (
     Fetched,
     HttpClient,
     NotModified,
+    parse_fresh_for,
     parse_retry_after,
     redact,
 )
@@ -41,6 +42,32 @@ async def test_conditional_get_returns_not_modified(site: FeedSite, client: Http
     second = await client.fetch_feed(site.feed_url, etag=first.etag)
     assert isinstance(second, NotModified)
     assert site.not_modified == 1
+
+
+async def test_the_feeds_cache_lifetime_comes_with_its_answer_fresh_or_not_modified(
+    site: FeedSite, client: HttpClient
+) -> None:
+    site.feed_headers = {"Cache-Control": "public, max-age=900", "Age": "300"}
+    first = await client.fetch_feed(site.feed_url)
+    assert isinstance(first, Fetched)
+    assert first.fresh_for == timedelta(minutes=10)  # 15 minutes, 5 of them spent in a cache
+    second = await client.fetch_feed(site.feed_url, etag=first.etag)
+    assert isinstance(second, NotModified)
+    assert second.fresh_for == timedelta(minutes=10)
+    site.feed_headers = {}
+    third = await client.fetch_feed(site.feed_url)
+    assert isinstance(third, Fetched)
+    assert third.fresh_for is None
+
+
+def test_cache_control_lifetimes_are_read_leniently() -> None:
+    assert parse_fresh_for("max-age=600", None) == timedelta(minutes=10)
+    assert parse_fresh_for('Public, Max-Age="60", must-revalidate', None) == timedelta(minutes=1)
+    assert parse_fresh_for("max-age=60", "90") == timedelta(0)  # stale already
+    assert parse_fresh_for("max-age=60", "soon") == timedelta(minutes=1)
+    # Only a lifetime for us: a shared cache's s-maxage is not one, nor are these.
+    for header in ["s-maxage=600", "max-age=600, no-cache", "no-store", "max-age=ten", "", None]:
+        assert parse_fresh_for(header, None) is None, header
 
 
 async def test_gzip_bomb_is_stopped_at_the_decompressed_cap(

@@ -148,6 +148,19 @@ async def test_fetch_article_false_never_fetches_pages(
     assert site.requests["story:s"] == 0
 
 
+async def test_a_poll_reports_how_long_the_server_calls_its_feed_fresh(
+    pipeline: Pipeline, store: SqliteStore, site: FeedSite
+) -> None:
+    desk = feed(site, "desk")
+    site.feed_headers = {"Cache-Control": "max-age=1200"}
+    result = await pipeline.poll(desk, await store.feed_state("desk", desk.url))
+    assert result.state.last_status == "ok"
+    assert result.fresh_for == timedelta(minutes=20)
+    again = await pipeline.poll(desk, result.state)
+    assert again.state.last_status == "not modified"
+    assert again.fresh_for == timedelta(minutes=20)
+
+
 async def test_feed_errors_are_state_not_exceptions(
     pipeline: Pipeline, store: SqliteStore, site: FeedSite
 ) -> None:

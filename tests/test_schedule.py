@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 from monitor.schedule import (
     DELIVERY_RETRY_CAP,
     FEED_BACKOFF_CAP,
+    FRESH_HINT_CAP,
     first_poll_at,
     next_delivery_at,
     next_poll_at,
@@ -36,6 +37,23 @@ def test_retry_after_is_honoured_when_longer() -> None:
     wait = timedelta(hours=3)
     assert next_poll_at(NOW, TEN_MIN, retry_after=wait) == NOW + wait
     assert next_poll_at(NOW, TEN_MIN, retry_after=timedelta(seconds=5)) == NOW + TEN_MIN
+
+
+def test_a_feed_the_server_calls_fresh_is_not_polled_before_then_up_to_an_hour() -> None:
+    half_hour = timedelta(minutes=30)
+    assert next_poll_at(NOW, TEN_MIN, fresh_for=half_hour) == NOW + half_hour
+    # Never sooner than the user's interval, never later than the cap.
+    assert next_poll_at(NOW, TEN_MIN, fresh_for=timedelta(seconds=30)) == NOW + TEN_MIN
+    assert next_poll_at(NOW, TEN_MIN, fresh_for=timedelta(days=1)) == NOW + FRESH_HINT_CAP
+    # A longer interval of the user's own stays as it is.
+    day = timedelta(days=1)
+    assert next_poll_at(NOW, day, fresh_for=timedelta(days=7)) == NOW + day
+
+
+def test_a_failing_feed_backs_off_by_its_errors_not_by_an_old_freshness_hint() -> None:
+    backed_off = next_poll_at(NOW, TEN_MIN, consecutive_errors=1)
+    hinted = next_poll_at(NOW, TEN_MIN, consecutive_errors=1, fresh_for=FRESH_HINT_CAP)
+    assert hinted == backed_off == NOW + 2 * TEN_MIN
 
 
 def test_first_polls_spread_over_a_minute_or_the_interval_if_shorter() -> None:
