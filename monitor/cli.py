@@ -130,8 +130,8 @@ def _existing(given: Path | None) -> Path:
     return path
 
 
-def _load(given: Path | None) -> Config:
-    return load(_existing(given))
+def _load(given: Path | None, *, delivering: bool = True) -> Config:
+    return load(_existing(given), delivering=delivering)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -195,7 +195,7 @@ async def _backtest(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"monitor backtest: --since {args.since!r}: {e}", file=sys.stderr)
         return EXIT_USAGE
-    config = _load(args.config)
+    config = _load(args.config, delivering=False)
     path = config.state_dir / STORE_FILE
     if not path.exists():
         print(f"nothing to backtest yet: there is no store at {path}")
@@ -222,7 +222,11 @@ async def _backtest(args: argparse.Namespace) -> int:
 
 async def _test(args: argparse.Namespace) -> int:
     # Without a config, `test` still shows clean text and removals: there are just no rules.
-    config = _load(args.config) if args.config or _config_path(None).is_file() else None
+    config = (
+        _load(args.config, delivering=False)
+        if args.config or _config_path(None).is_file()
+        else None
+    )
     rules = RuleSet.compile(config.rules, config.entities) if config else RuleSet.compile([], {})
     feed = None
     if args.feed:

@@ -9,7 +9,7 @@ nothing of monitor's schema: ``config`` validates what this returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
@@ -43,8 +43,15 @@ _MAX_NODES = 100_000  # alias bombs: each alias is walked again, unlike PyYAML's
 class YamlReader:
     """Builds plain values from YAML, noting each key's line and resolving ``${NAME}``."""
 
-    def __init__(self, text: str, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        environ: Mapping[str, str],
+        *,
+        may_be_unset: Callable[[KeyPath], bool] = lambda path: False,
+    ) -> None:
         self.environ = environ
+        self._may_be_unset = may_be_unset  # paths where a missing ${NAME} is no problem
         self.lines: dict[KeyPath, int] = {}
         self.problems: list[tuple[KeyPath, str, int | None]] = []
         self.secrets: list[str] = []  # substituted values, scrubbed from every message
@@ -143,6 +150,8 @@ class YamlReader:
                 return None
             else:
                 return text.removesuffix("\n")
+        if self._may_be_unset(path):
+            return None
         where = " nor $CREDENTIALS_DIRECTORY/" + name if directory else ""
         self.problem(path, f"${{{name}}} is not set: no environment variable {name}{where}", line)
         return None

@@ -123,6 +123,40 @@ async def test_backtest_lists_what_todays_rules_would_alert(tmp_path: Path) -> N
     assert any("Kazan" in s for s in hits[0]["matches"][0]["snippets"])
 
 
+def test_backtest_and_test_run_without_the_services_secrets(tmp_path: Path) -> None:
+    """The analyst's shell does not hold the service's webhook: reading rules
+    over stories must work anyway; running the daemon must not."""
+    config = write_config(
+        tmp_path,
+        CONFIG.replace(
+            "rules:\n",
+            "notifiers:\n  desk: {type: slack, webhook: '${MONITOR_TEST_ABSENT}'}\nrules:\n",
+        )
+        + "    notify: [desk]\n",
+    )
+    backtest = monitor("backtest", "-c", str(config))
+    assert backtest.returncode == 0, backtest.stderr
+    assert "nothing to backtest yet" in backtest.stdout
+    page = tmp_path / "page.html"
+    body = "".join(
+        f"<p>{p}</p>"
+        for p in [
+            "Delegations from six countries met in Kazan on Friday for talks on regional trade.",
+            "The talks covered transit routes through Central Asia and new customs rules.",
+            "Officials said a second round would be held in the spring, venue to be agreed.",
+        ]
+    )
+    page.write_text(
+        f"<html><head><title>Talks</title></head><body><article>{body}</article></body></html>"
+    )
+    test = monitor("test", str(page), "-c", str(config))
+    assert test.returncode == 0, test.stderr
+    assert "kazan" in test.stdout
+    check = monitor("check", "-c", str(config))
+    assert check.returncode == 2
+    assert "MONITOR_TEST_ABSENT" in check.stderr
+
+
 def test_backtest_says_so_when_there_is_no_store_and_refuses_a_bad_duration(
     tmp_path: Path,
 ) -> None:

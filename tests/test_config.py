@@ -405,6 +405,28 @@ def test_missing_secret_names_it_and_its_line(tmp_path: Path) -> None:
     assert len(issues) == 1  # not also "must be an https URL"
 
 
+def test_commands_that_never_deliver_read_rules_without_the_services_secrets() -> None:
+    text = (
+        "notifiers:\n  desk:\n    type: email\n    smtp: mail.example.org:587\n"
+        "    from: m@example.org\n    to: [d@example.org]\n    password: ${PASSWORD}\n"
+        "  s:\n    type: slack\n    webhook: https://hooks.slack.com/${HOOK}\n"
+        "rules:\n  - {name: kazan, any: [Kazan], notify: [desk, s]}\n"
+    )
+    with pytest.raises(ConfigError, match="PASSWORD"):
+        parse(text, environ={})
+    config = parse(text, environ={"HOOK": "T0/B0/x"}, delivering=False)
+    # The one whose secret this shell lacks stands in as a console under its name.
+    assert config.notifiers["desk"] == ConsoleNotifierConfig(name="desk")
+    assert isinstance(config.notifiers["s"], SlackNotifierConfig)
+    assert config.rules[0].notify == ("desk", "s")
+    # Only the notifiers' secrets may be missing, and nothing else is excused.
+    elsewhere = "http: {user_agent: 'monitor (${WHO})'}\n"
+    with pytest.raises(ConfigError, match="WHO"):
+        parse(elsewhere, environ={}, delivering=False)
+    with pytest.raises(ConfigError, match="unknown notifier 'night'"):
+        parse(text + "  - {name: other, any: [Lavrov], notify: [night]}\n", delivering=False)
+
+
 def test_references_work_inside_any_string_and_can_be_escaped() -> None:
     config = parse("http: {user_agent: 'monitor (${WHO}) $${literal}'}", environ={"WHO": "desk"})
     assert config.http.user_agent == "monitor (desk) ${literal}"

@@ -23,10 +23,20 @@ from monitor.yamlsource import KeyPath, YamlReader, yaml_issue
 Problem = Callable[[KeyPath, str], None]  # reports an issue at a key path
 
 
-def load(path: Path, *, environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate a config file; relative paths in it are taken from its directory."""
+def load(
+    path: Path, *, environ: Mapping[str, str] | None = None, delivering: bool = True
+) -> Config:
+    """Read and validate a config file; relative paths in it are taken from its
+    directory. ``delivering=False``: for commands that never send an alert
+    (``test``, ``backtest``), see ``parse``."""
     text = _read(path)
-    config = parse(text, source=str(path), base_dir=path.absolute().parent, environ=environ)
+    config = parse(
+        text,
+        source=str(path),
+        base_dir=path.absolute().parent,
+        environ=environ,
+        delivering=delivering,
+    )
     return config.model_copy(update={"source": path})
 
 
@@ -83,10 +93,20 @@ def parse(
     source: str = "<config>",
     base_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    delivering: bool = True,
 ) -> Config:
-    """Validate config text; ``environ`` (default ``os.environ``) serves ``${NAME}``."""
+    """Validate config text; ``environ`` (default ``os.environ``) serves ``${NAME}``.
+
+    ``delivering=False`` is for commands that read rules and feeds but never send
+    an alert: the service's credentials (a webhook, a password) usually live in
+    its own environment or ``$CREDENTIALS_DIRECTORY``, not in the shell of the
+    analyst running ``monitor backtest``. There a notifier whose ``${NAME}`` is
+    unset stands in as a console notifier under its own name, so that the rules
+    naming it still check; any other problem is still an error."""
     environ = os.environ if environ is None else environ
-    reader = YamlReader(text, environ)
+    reader = YamlReader(
+        text, environ, may_be_unset=lambda path: not delivering and path[:1] == ("notifiers",)
+    )
     try:
         raw = reader.read()
     except yaml.YAMLError as e:
@@ -95,6 +115,11 @@ def parse(
         empty = raw is None
         message = "the file is empty" if empty else "the top level must be a mapping (feeds:, ...)"
         raise ConfigError(source, [ConfigIssue("", None if empty else 1, message)])
+    if not delivering:
+        notifiers = _dict(raw.get("notifiers"))
+        for path in reader.unresolved:
+            if path[:1] == ("notifiers",) and len(path) > 1 and str(path[1]) in notifiers:
+                notifiers[str(path[1])] = {"type": "console"}
     _check_references(raw, reader.problem)  # on the file as written, before defaults fill in
     _fill_in(raw, environ, base_dir, reader.problem)
     config: Config | None = None
