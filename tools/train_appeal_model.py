@@ -73,7 +73,13 @@ EPOCHS = 12
 # did worse than 0.1, as did 6 or 20 epochs than 12; L2 of 2e-6 and 1e-4 was
 # no better than 1e-5. The bias steps at a fixed rate; stepping it by AdaGrad
 # too, or summing a paragraph's repeated buckets into one step each, measured
-# the same (within 0.1 point).
+# the same (within 0.1 point). Round 13 tried, and dropped: averaging the
+# weights of the last six epochs (-0.1 to -0.2 points removed, as few cuts);
+# the story's paragraphs beside each pasted appeal as extra negatives (+0.1
+# removed, +0.17 points of articles cut alone); the words of the paragraphs
+# before and after as features of their own (+0.4 at the end, -0.9 in the
+# middle); two more authors' appeals that open like stories, with article sets
+# on the same ground (at a lean giving as few cuts, the same removal).
 RATE = 0.1
 BIAS_RATE = 0.05
 L2 = 1e-5
