@@ -845,6 +845,40 @@ def test_russian_advice_at_a_storys_end_stays(advice: str) -> None:
     assert kept(text) == text
 
 
+RU_STORY = [
+    "В Казани в пятницу прошли переговоры делегаций шести стран о региональной торговле.",  # noqa: RUF001
+    "Стороны обсудили транзитные маршруты через Центральную Азию и новые таможенные правила.",
+    "По словам участников, следующий раунд пройдет весной, место пока не согласовано.",
+    "Министр заявил, что стороны близки к соглашению по тарифам.",
+]
+RU_APPEAL = [
+    "Дорогие читатели!",
+    "Мы работаем без рекламы и спонсоров. Каждый ваш перевод помогает нам писать о том,"  # noqa: RUF001
+    " что происходит на самом деле.",
+    "Поддержите нас",
+]
+
+
+@pytest.mark.parametrize(
+    "line", ["Подробности уточняются.", "Текст: Мария Иванова"], ids=["details-to-come", "credit"]
+)
+@pytest.mark.parametrize("where", ["end", "middle"])
+def test_a_short_story_line_a_run_took_on_the_lean_stays(line: str, where: str) -> None:
+    """Not a label, so not framed as the appeal's title
+    (``test_short_story_lines_next_to_an_appeal_stay``), but a run
+    of appeal paragraphs took the story's short line beside it on the lean
+    alone (the model reads it as the story's): it stays, the appeal goes."""
+    at = len(RU_STORY) if where == "end" else 2
+    story = [*RU_STORY[:at], line, *RU_STORY[at:]]
+    if where == "end":
+        text = [*story, *RU_APPEAL]
+    else:  # the line after the appeal, the story going on
+        text = [*RU_STORY[:at], *RU_APPEAL, line, *RU_STORY[at:]]
+    kept_text, (removal,) = strip_appeal_text(text)
+    assert kept_text == story
+    assert removal.text.splitlines() == RU_APPEAL
+
+
 def test_a_section_under_a_subheading_the_headline_announced_stays() -> None:
     """A service section ("How to cancel" under "Here's how to cancel") speaks to
     the reader about subscriptions, as an appeal would: the headline says it is

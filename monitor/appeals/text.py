@@ -586,20 +586,77 @@ def _runs(
             continue
         if not box and sum(words[k] for k in inside) > _MAX_RUN_SHARE * total:
             continue
-        # A run reaching a free edge (the end of the text; either end of a box)
-        # saves an edge by taking what lies beyond the appeal: lines with
-        # evidence against them (a credit, a last sentence, reported speech) stay.
-        if box or last == len(paragraphs) - 1:
-            while last > first and evidence[last] < 0 and last not in held:
-                last -= 1
-        if box:
-            while first < last and evidence[first] < 0 and first not in held:
-                first += 1
+        first, last = _trimmed(
+            first,
+            last,
+            box=box,
+            held=held,
+            evidence=evidence,
+            asks=asks,
+            logits=logits,
+            words=words,
+            labels=labels,
+        )
         start, end = _frame(labels, first, last, len(paragraphs))
         start = max(start, section_end)  # not the section's own subheading
         rules = dict.fromkeys(r for k in range(start, end + 1) for r in asks[k].reasons)
         found.append(_Block(start, end, (*rules, _MODEL_REASON)))
     return found
+
+
+def _trimmed(
+    first: int,
+    last: int,
+    *,
+    box: bool,
+    held: AbstractSet[int],
+    evidence: Sequence[float],
+    asks: Sequence[Scored],
+    logits: Sequence[float],
+    words: Sequence[int],
+    labels: Sequence[int],
+) -> tuple[int, int]:
+    """A run's first and last paragraph once the story's lines at its edges are
+    left out. A run reaching a free edge (the end of the text; either end of a
+    box) saves an edge by taking what lies beyond the appeal: lines with
+    evidence against them (a credit, a last sentence, reported speech) stay. In
+    an article, so do short lines the run took for the lean alone
+    (``_short_story_line``). Paragraphs a rule block holds are the appeal's."""
+
+    def story_line(k: int) -> bool:
+        return k not in held and _short_story_line(
+            asks[k], logits[k], words=words[k], label=labels[k]
+        )
+
+    if box or last == len(evidence) - 1:
+        while last > first and evidence[last] < 0 and last not in held:
+            last -= 1
+    if box:
+        while first < last and evidence[first] < 0 and first not in held:
+            first += 1
+        return first, last
+    while first < last and story_line(first):
+        first += 1
+    while last > first and story_line(last):
+        last -= 1
+    return first, last
+
+
+_SHORT_LINE_WORDS = 8
+
+
+def _short_story_line(ask: Scored, logit: float, *, words: int, label: int) -> bool:
+    """Whether a paragraph at a run's edge is a short line of the story's
+    ("Подробности уточняются.", "Text: Maria Ivanova") that came into the run on
+    the lean: no rule's ask, the model reading it as the story's, and too short
+    to tell more. A label (an appeal's title or button) is the run's to frame
+    (``_frame``), not judged here.
+
+    On the out-of-author check (round 13): 0.04 / 0.05 points fewer appeal
+    paragraphs removed (at the end / in the middle), 0.06 / 0.02 points fewer
+    story paragraphs cut around them. Up to 15 words cut fewer still (0.14 /
+    0.08 points) but removed 0.12 / 0.13 points less."""
+    return not ask.ask and not label and logit < 0 and words <= _SHORT_LINE_WORDS
 
 
 def _stemmed(text: str, common: frozenset[str]) -> set[str]:
