@@ -232,7 +232,9 @@ class HttpClient:
     ) -> Fetched | NotModified:
         etag = resp.headers.get("ETag")
         last_modified = resp.headers.get("Last-Modified")
-        fresh_for = parse_fresh_for(resp.headers.get("Cache-Control"), resp.headers.get("Age"))
+        # Several Cache-Control lines make one list (RFC 9110 5.3).
+        cache_control = ", ".join(resp.headers.getall("Cache-Control", []))
+        fresh_for = parse_fresh_for(cache_control, resp.headers.get("Age"))
         if resp.status == 304:
             return NotModified(etag=etag, last_modified=last_modified, fresh_for=fresh_for)
         if resp.status != 200:
@@ -292,8 +294,9 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return min(timedelta(seconds=min(int(value), 10**9)), RETRY_AFTER_MAX)
+    if value.isdigit():  # any digits, "²" too: only plain ones are a number of seconds
+        seconds = _seconds(value)
+        return None if seconds is None else min(timedelta(seconds=seconds), RETRY_AFTER_MAX)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):
@@ -331,21 +334,39 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
-_NOT_STORED = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:[,=]|$)", re.IGNORECASE)
+# One directive of a Cache-Control list: a token, and a token or quoted-string
+# value (RFC 9111 5.2). Quoted strings may hold commas; what is not a directive
+# is skipped, not an error.
+_DIRECTIVE = re.compile(
+    r"""\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)"""
+)
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() takes "²" too, which int() refuses
+_HUGE = 10**10  # seconds: more than any cap; a longer number is not converted (int() refuses some)
+
+
+def _seconds(value: str) -> int | None:
+    value = value.strip().strip('"').strip()
+    if not _DIGITS.fullmatch(value):
+        return None
+    return int(value) if len(value) <= len(str(_HUGE)) else _HUGE
 
 
 def parse_fresh_for(cache_control: str | None, age: str | None) -> timedelta | None:
     """How much longer a response stays fresh, by its ``Cache-Control: max-age``
     less its ``Age`` (time it already spent in a cache); None when the server
     gives no lifetime, or says ``no-cache`` or ``no-store`` (revalidate each time:
-    our conditional GET does). Unreadable directives are no hint, not an error."""
-    if not cache_control or _NOT_STORED.search(cache_control):
+    our conditional GET does). ``cache_control`` holds every such header line,
+    joined by commas. Unreadable directives are no hint, not an error."""
+    if not cache_control:
         return None
-    found = _MAX_AGE.search(cache_control)
-    if found is None:
+    lifetime: int | None = None
+    for name, value in _DIRECTIVE.findall(cache_control):
+        directive = name.lower()
+        if directive in ("no-cache", "no-store"):
+            return None
+        if directive == "max-age" and lifetime is None:
+            lifetime = _seconds(value)
+    if lifetime is None:
         return None
-    seconds = min(int(found.group(1)), 10**9)
-    if age and age.strip().isdigit():
-        seconds -= min(int(age.strip()), 10**9)
-    return timedelta(seconds=max(seconds, 0))
+    spent = _seconds(age) if age else None
+    return timedelta(seconds=max(lifetime - (spent or 0), 0))

@@ -27,7 +27,7 @@ from monitor.model import FeedState
 from monitor.notices import feed_notice
 from monitor.pipeline import Pipeline, PollResult
 from monitor.runtime import feed_changes
-from monitor.schedule import first_poll_at, next_poll_at, resume_poll_at
+from monitor.schedule import first_poll_at, fresh_delay, next_poll_at, resume_poll_at
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,9 @@ class Poller:
                 log.warning("feed poll failed", extra=fields)
             return
         fields.update(status=state.last_status, new=result.new, alerts=result.alerts)
-        if result.fresh_for is not None and result.fresh_for > feed.interval:
+        delay = fresh_delay(feed.interval, result.fresh_for)
+        if result.fresh_for is not None and delay > feed.interval:
             # Why the next poll is later than the interval: the server asked.
             fields["server_fresh_for"] = f"{result.fresh_for.total_seconds():g}s"
+            fields["poll_delay"] = f"{delay.total_seconds():g}s"
         log.info("feed polled", extra=fields)

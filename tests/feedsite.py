@@ -9,12 +9,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 ARTICLE_FILLER = (
     "The regional administration said the measures would stay in place until further notice. "
@@ -68,7 +70,7 @@ class FeedSite:
         self.stories: list[Story] = []
         self.requests: Counter[str] = Counter()
         self.feed_status = 200
-        self.feed_headers: dict[str, str] = {}
+        self.feed_headers: Mapping[str, str] = {}
         self.feed_body: bytes | None = None  # replaces the generated feed when set
         self.not_modified = 0  # 304s answered
         self.base_url = ""
@@ -107,7 +109,8 @@ class FeedSite:
             return web.Response(status=self.feed_status, headers=self.feed_headers)
         body = self.feed_body if self.feed_body is not None else self.rss()
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        headers = {**self.feed_headers, "ETag": etag}
+        headers = CIMultiDict(self.feed_headers)  # a header may come on several lines
+        headers["ETag"] = etag
         if request.headers.get("If-None-Match") == etag:
             self.not_modified += 1
             return web.Response(status=304, headers=headers)

@@ -183,7 +183,8 @@ async def test_the_next_poll_waits_as_long_as_the_server_calls_the_feed_fresh(
     tmp_path: Path, site: FeedSite, fake_slack: FakeSlack, fake_smtp: FakeSmtp
 ) -> None:
     """The config asks for a poll every second; the feed's Cache-Control says it
-    stays fresh for half an hour: the stored next poll is half an hour away."""
+    stays fresh for half an hour: the stored next poll waits, but no more than
+    four intervals (four seconds), and the log says why."""
     site.feed_headers = {"Cache-Control": "public, max-age=1800"}
     before = datetime.now(UTC)
     daemon = await run_once(tmp_path, site, fake_slack, fake_smtp)
@@ -193,9 +194,10 @@ async def test_the_next_poll_waits_as_long_as_the_server_calls_the_feed_fresh(
     finally:
         await store.aclose()
     assert state.next_poll_at is not None
-    assert state.next_poll_at >= before + timedelta(minutes=30)
-    assert state.next_poll_at <= datetime.now(UTC) + timedelta(minutes=33)  # with jitter
-    assert "server_fresh_for" in daemon.log
+    assert state.next_poll_at >= before + timedelta(seconds=4)
+    assert state.next_poll_at <= datetime.now(UTC) + timedelta(seconds=4.4)  # with jitter
+    assert "server_fresh_for=1800s" in daemon.log
+    assert "poll_delay=4s" in daemon.log
 
 
 async def test_backtest_reads_what_the_daemon_stored(

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from feedsite import FeedSite, Story
+from multidict import CIMultiDict
 
 from monitor.errors import FetchError
 from monitor.http import (
@@ -60,11 +61,38 @@ async def test_the_feeds_cache_lifetime_comes_with_its_answer_fresh_or_not_modif
     assert third.fresh_for is None
 
 
+async def test_a_cache_control_on_two_lines_is_read_as_one_list(
+    site: FeedSite, client: HttpClient
+) -> None:
+    site.feed_headers = CIMultiDict(
+        [("Cache-Control", "max-age=3600"), ("Cache-Control", "no-cache")]
+    )
+    fetched = await client.fetch_feed(site.feed_url)
+    assert isinstance(fetched, Fetched)
+    assert fetched.fresh_for is None
+
+
+async def test_an_absurd_cache_header_is_no_hint_and_no_failure(
+    site: FeedSite, client: HttpClient
+) -> None:
+    site.feed_headers = {"Cache-Control": "max-age=60", "Age": "²"}
+    fetched = await client.fetch_feed(site.feed_url)
+    assert isinstance(fetched, Fetched)
+    assert fetched.fresh_for == timedelta(minutes=1)
+    site.feed_headers = {"Cache-Control": "max-age=" + "9" * 5000, "Age": "9" * 5000}
+    fetched = await client.fetch_feed(site.feed_url)
+    assert isinstance(fetched, Fetched)
+    assert fetched.fresh_for == timedelta(0)  # older than any lifetime: stale
+
+
 def test_cache_control_lifetimes_are_read_leniently() -> None:
     assert parse_fresh_for("max-age=600", None) == timedelta(minutes=10)
     assert parse_fresh_for('Public, Max-Age="60", must-revalidate', None) == timedelta(minutes=1)
     assert parse_fresh_for("max-age=60", "90") == timedelta(0)  # stale already
     assert parse_fresh_for("max-age=60", "soon") == timedelta(minutes=1)
+    # A directive inside another's quoted value is no directive.
+    assert parse_fresh_for('private="Set-Cookie, max-age=600"', None) is None
+    assert parse_fresh_for('private="a, no-cache", max-age=600', None) == timedelta(minutes=10)
     # Only a lifetime for us: a shared cache's s-maxage is not one, nor are these.
     for header in ["s-maxage=600", "max-age=600, no-cache", "no-store", "max-age=ten", "", None]:
         assert parse_fresh_for(header, None) is None, header
@@ -128,6 +156,7 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now) == timedelta(minutes=1)
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == timedelta(0)
     assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("²", now) is None  # a digit to str.isdigit(), not to int()
     assert parse_retry_after(None, now) is None
 
 

@@ -39,13 +39,16 @@ def test_retry_after_is_honoured_when_longer() -> None:
     assert next_poll_at(NOW, TEN_MIN, retry_after=timedelta(seconds=5)) == NOW + TEN_MIN
 
 
-def test_a_feed_the_server_calls_fresh_is_not_polled_before_then_up_to_an_hour() -> None:
+def test_a_feed_the_server_calls_fresh_is_not_polled_before_then_within_bounds() -> None:
     half_hour = timedelta(minutes=30)
     assert next_poll_at(NOW, TEN_MIN, fresh_for=half_hour) == NOW + half_hour
-    # Never sooner than the user's interval, never later than the cap.
+    # Never sooner than the user's interval.
     assert next_poll_at(NOW, TEN_MIN, fresh_for=timedelta(seconds=30)) == NOW + TEN_MIN
-    assert next_poll_at(NOW, TEN_MIN, fresh_for=timedelta(days=1)) == NOW + FRESH_HINT_CAP
-    # A longer interval of the user's own stays as it is.
+    # At most four intervals: a minute's feed is not held back for a day.
+    minute = timedelta(minutes=1)
+    assert next_poll_at(NOW, minute, fresh_for=timedelta(days=1)) == NOW + 4 * minute
+    # And at most an hour, unless the user's own interval is longer.
+    assert next_poll_at(NOW, half_hour, fresh_for=timedelta(days=1)) == NOW + FRESH_HINT_CAP
     day = timedelta(days=1)
     assert next_poll_at(NOW, day, fresh_for=timedelta(days=7)) == NOW + day
 
