@@ -425,6 +425,13 @@ def test_commands_that_never_deliver_read_rules_without_the_services_secrets() -
         parse(elsewhere, environ={}, delivering=False)
     with pytest.raises(ConfigError, match="unknown notifier 'night'"):
         parse(text + "  - {name: other, any: [Lavrov], notify: [night]}\n", delivering=False)
+    # A notifier missing its secret is still checked for everything else.
+    typo = "notifiers:\n  desk: {type: slack, webhook: '${HOOK}', colour: red}\n"
+    with pytest.raises(ConfigError, match="colour"):
+        parse(typo, environ={}, delivering=False)
+    # Only a value inside one notifier's settings is excused, not the section.
+    with pytest.raises(ConfigError, match=r"\${NOTIFIERS} is not set"):
+        parse("notifiers: '${NOTIFIERS}'\n", environ={}, delivering=False)
 
 
 def test_references_work_inside_any_string_and_can_be_escaped() -> None:

@@ -105,7 +105,7 @@ def parse(
     naming it still check; any other problem is still an error."""
     environ = os.environ if environ is None else environ
     reader = YamlReader(
-        text, environ, may_be_unset=lambda path: not delivering and path[:1] == ("notifiers",)
+        text, environ, may_be_unset=lambda path: not delivering and _in_a_notifier(path)
     )
     try:
         raw = reader.read()
@@ -115,16 +115,34 @@ def parse(
         empty = raw is None
         message = "the file is empty" if empty else "the top level must be a mapping (feeds:, ...)"
         raise ConfigError(source, [ConfigIssue("", None if empty else 1, message)])
-    if not delivering:
-        notifiers = _dict(raw.get("notifiers"))
-        for path in reader.unresolved:
-            if path[:1] == ("notifiers",) and len(path) > 1 and str(path[1]) in notifiers:
-                notifiers[str(path[1])] = {"type": "console"}
     _check_references(raw, reader.problem)  # on the file as written, before defaults fill in
     _fill_in(raw, environ, base_dir, reader.problem)
-    config: Config | None = None
+    config = _validate(raw, reader)
+    unset = {str(path[1]) for path in reader.unresolved if _in_a_notifier(path)}
+    if unset and not reader.problems:
+        # Every notifier was checked as written, its unset secrets aside: now
+        # the ones missing a secret stand in as consoles under their names.
+        notifiers = {
+            name: {"type": "console", "name": name} if name in unset else notifier
+            for name, notifier in _dict(raw.get("notifiers")).items()
+        }
+        config = _validate({**raw, "notifiers": notifiers}, reader)
+    if reader.problems or config is None:
+        # Not chained: a ValidationError's text shows input values, secrets among them.
+        raise ConfigError(source, reader.issues()) from None
+    return config
+
+
+def _in_a_notifier(path: KeyPath) -> bool:
+    """Whether a key path lies inside one notifier's settings (``notifiers.NAME.*``)."""
+    return len(path) >= 3 and path[0] == "notifiers" and isinstance(path[1], str)
+
+
+def _validate(raw: dict[str, Any], reader: YamlReader) -> Config | None:
+    """The config, or None with its problems reported to ``reader`` (none where a
+    ``${NAME}`` was unset: that is reported where it stands, or excused)."""
     try:
-        config = Config.model_validate(raw)
+        return Config.model_validate(raw)
     except ValidationError as e:
         errors = [(_path_of(err["loc"], raw), err) for err in e.errors(include_input=False)]
         for path, error in errors:
@@ -135,10 +153,7 @@ def parse(
             missing_secret = any(path[: len(done)] == done for done in reader.unresolved)
             if not inner and not missing_secret:
                 reader.problem(path, _message(error["type"], error["msg"]))
-    if reader.problems or config is None:
-        # Not chained: a ValidationError's text shows input values, secrets among them.
-        raise ConfigError(source, reader.issues()) from None
-    return config
+    return None
 
 
 def _fill_in(
