@@ -879,6 +879,21 @@ def test_a_short_story_line_a_run_took_on_the_lean_stays(line: str, where: str) 
     assert removal.text.splitlines() == RU_APPEAL
 
 
+@pytest.mark.parametrize("title", ["Election 2024: Inside the Race", "30 лет без хозяина"])
+def test_an_appeals_title_no_label_and_no_sentence_still_goes_with_it(title: str) -> None:
+    """A digit or a colon makes a title no label, but it is no sentence or
+    credit either: the run keeps it, though the model reads it as the story's."""
+    appeal = [
+        title,
+        "Every Thursday our politics team sends the week's polls, the money and the races"
+        " to watch, straight to your inbox.",
+        "Sign up free",
+    ]
+    kept_text, (removal,) = strip_appeal_text([*STORY, *appeal])
+    assert kept_text == STORY
+    assert removal.text.splitlines() == appeal
+
+
 def test_a_section_under_a_subheading_the_headline_announced_stays() -> None:
     """A service section ("How to cancel" under "Here's how to cancel") speaks to
     the reader about subscriptions, as an appeal would: the headline says it is
