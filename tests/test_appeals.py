@@ -879,6 +879,38 @@ def test_a_short_story_line_a_run_took_on_the_lean_stays(line: str, where: str) 
     assert removal.text.splitlines() == RU_APPEAL
 
 
+@pytest.mark.parametrize(
+    ("credit", "story", "appeal"),
+    [
+        ("Reporting by Jane Doe", STORY, DONATION),
+        ("Additional reporting by Tom Berg and Ann Lee", STORY, DONATION),
+        ("Подготовила Мария Лебедева", RU_STORY, RU_APPEAL),
+        ("Фото Ивана Петрова", RU_STORY, RU_APPEAL),
+    ],
+    ids=["reporting-by", "additional-reporting", "prepared-by", "photo-by"],
+)
+def test_a_byline_before_an_appeal_is_the_storys(
+    credit: str, story: list[str], appeal: list[str]
+) -> None:
+    """Short and capitalised as an appeal's title, but a credit (``CREDITS``):
+    neither framed as the title of the appeal after it nor taken by its run,
+    however the model reads the name."""
+    kept_text, (removal,) = strip_appeal_text([*story, credit, *appeal])
+    assert kept_text == [*story, credit]
+    assert removal.text.splitlines() == appeal
+
+
+def test_a_heading_that_only_starts_like_a_credit_still_heads_its_appeal() -> None:
+    appeal = [
+        "Фото с места событий",  # noqa: RUF001
+        "Были рядом? Пришлите нам снимки и видео — мы опубликуем лучшие с указанием автора.",  # noqa: RUF001
+        "Отправить фото",
+    ]
+    kept_text, (removal,) = strip_appeal_text([*RU_STORY, *appeal])
+    assert kept_text == RU_STORY
+    assert removal.text.splitlines() == appeal
+
+
 @pytest.mark.parametrize("title", ["Election 2024: Inside the Race", "30 лет без хозяина"])
 def test_an_appeals_title_no_label_and_no_sentence_still_goes_with_it(title: str) -> None:
     """A digit or a colon makes a title no label, but it is no sentence or

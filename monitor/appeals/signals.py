@@ -462,3 +462,18 @@ SUBJECTS: dict[str, str] = {
     r"подписк\w*(?! о невыезде)|пейвол\w*|платн\w* доступ\w*|рассылк\w*|"  # noqa: RUF001
     r"блокировщик\w* реклам\w*|фандрайз\w*|телемарафон\w*|членск\w* взнос\w*)(?!\w)",
 }
+
+# Per language, how a story's credit line opens when no colon marks it ("Reporting
+# by Jane Doe", «Подготовила Мария Лебедева»): a byline is the story's, though
+# it is as short and as capitalised as an appeal's title or button.
+CREDITS: dict[str, str] = {
+    "en": r"^(?:(?:additional |further )?reporting|written|edited|editing|photos?|photographs?|"
+    r"pictures?|words|text|compiled|graphics?|illustrations?|video|produced|translated|"
+    r"research|interviews?) (?:and \w+ )?by\b",
+    # Not «Перевод ...» nor «Видео ...»: a transfer of money and a video are what
+    # appeals speak of; «Фото» and «Иллюстрации» only before a name: «Фото с  # noqa: RUF003
+    # места событий» heads an appeal for readers' pictures.
+    "ru": r"^(?:подготовил[аи]?|записал[аи]?|автор(?:ы)? (?:текста|фото)|"
+    r"интервью (?:взял[аи]?|записал[аи]?))(?!\w)|"
+    r"^(?:фото(?:графии)?|иллюстраци[ия]) (?-i:[А-ЯЁ])",  # noqa: RUF001
+}
