@@ -348,6 +348,7 @@ def _seconds(value: str) -> int | None:
     value = value.strip().strip('"').strip()
     if not _DIGITS.fullmatch(value):
         return None
+    value = value.lstrip("0") or "0"  # "000…060" is a minute, not a huge number
     return int(value) if len(value) <= len(str(_HUGE)) else _HUGE
 
 

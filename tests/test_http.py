@@ -90,6 +90,7 @@ def test_cache_control_lifetimes_are_read_leniently() -> None:
     assert parse_fresh_for('Public, Max-Age="60", must-revalidate', None) == timedelta(minutes=1)
     assert parse_fresh_for("max-age=60", "90") == timedelta(0)  # stale already
     assert parse_fresh_for("max-age=60", "soon") == timedelta(minutes=1)
+    assert parse_fresh_for("max-age=000000000000060", None) == timedelta(minutes=1)
     # A directive inside another's quoted value is no directive.
     assert parse_fresh_for('private="Set-Cookie, max-age=600"', None) is None
     assert parse_fresh_for('private="a, no-cache", max-age=600', None) == timedelta(minutes=10)
@@ -157,6 +158,7 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == timedelta(0)
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after("²", now) is None  # a digit to str.isdigit(), not to int()
+    assert parse_retry_after("0" * 20 + "5", now) == timedelta(seconds=5)
     assert parse_retry_after(None, now) is None
 
 

@@ -463,17 +463,24 @@ SUBJECTS: dict[str, str] = {
     r"блокировщик\w* реклам\w*|фандрайз\w*|телемарафон\w*|членск\w* взнос\w*)(?!\w)",
 }
 
-# Per language, how a story's credit line opens when no colon marks it ("Reporting
-# by Jane Doe", «Подготовила Мария Лебедева»): a byline is the story's, though
-# it is as short and as capitalised as an appeal's title or button.
+# Per language, a story's credit line: a byline ("Reporting by Jane Doe",
+# «Подготовила Мария Лебедева», "By Jane Doe") or a credit with a colon ("Photo:
+# ...", «Текст: ...»). It is the story's, though as short and as capitalised as
+# an appeal's title or button. A byline names someone: a capital after the
+# credit word, and not a word to or about the reader ("Written by you", «Фото
+# Ваших питомцев», «Подготовили для вас подборку» head appeals).
+_EN_NAME = r"(?!(?:you|your|yours|our|us|readers?|members?)\b)(?:the\s+)?(?-i:[A-Z])"
+_RU_NAME = r"(?!(?:ваш\w*|вас|вам|вы|нас|нам|наш\w*)(?!\w))(?-i:[А-ЯЁA-Z])"  # noqa: RUF001
 CREDITS: dict[str, str] = {
-    "en": r"^(?:(?:additional |further )?reporting|written|edited|editing|photos?|photographs?|"
-    r"pictures?|words|text|compiled|graphics?|illustrations?|video|produced|translated|"
-    r"research|interviews?) (?:and \w+ )?by\b",
-    # Not «Перевод ...» nor «Видео ...»: a transfer of money and a video are what
-    # appeals speak of; «Фото» and «Иллюстрации» only before a name: «Фото с  # noqa: RUF003
-    # места событий» heads an appeal for readers' pictures.
-    "ru": r"^(?:подготовил[аи]?|записал[аи]?|автор(?:ы)? (?:текста|фото)|"
-    r"интервью (?:взял[аи]?|записал[аи]?))(?!\w)|"
-    r"^(?:фото(?:графии)?|иллюстраци[ия]) (?-i:[А-ЯЁ])",  # noqa: RUF001
+    "en": r"^(?:(?:additional|further)\s+)?(?:reporting|written|edited|editing|photos?|"
+    r"photographs?|pictures?|words|text|compiled|graphics?|illustrations?|video|produced|"
+    rf"translated|research|interviews?)(?:\s+and\s+\w+)?\s+by\s+{_EN_NAME}"
+    r"|^by\s+(?-i:[A-Z][\w.'-]*\s+[A-Z])"
+    r"|^(?:photos?|pictures?|text|words|sources?|video|graphics?|illustrations?)\s*:\s",
+    # Not «Перевод» nor «Видео» before a name: a transfer of money and a video
+    # are what appeals speak of.
+    "ru": r"^(?:подготовил[аи]?|записал[аи]?|беседовал[аи]?|текст|фото(?:графи[ия])?|"
+    r"иллюстраци[ия]|автор(?:ы)?\s+(?:текста|фото)|интервью\s+(?:взял[аи]?|записал[аи]?))"
+    rf"\s+{_RU_NAME}"
+    r"|^(?:фото\w*|текст|автор\w*|источник|видео|иллюстраци\w*)\s*:\s",
 }

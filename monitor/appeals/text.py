@@ -178,10 +178,16 @@ _NOT_LABEL = re.compile(r"[\d:;/@(\[|]|https?|[.,;:\u3002]\s*$")
 _CREDIT = re.compile("|".join(CREDITS.values()), re.IGNORECASE)
 
 
+def _is_credit(line: str) -> bool:
+    """A story's credit line (``CREDITS``); not one in capitals, which is a
+    heading ("PHOTOS BY YOU")."""
+    return _CREDIT.match(line) is not None and not line.isupper()
+
+
 def _label_words(paragraph: str) -> int:
     """The words of a paragraph that could be a heading or a button, else 0."""
     line = paragraph.strip()
-    if not line[:1].isupper() or _NOT_LABEL.search(line) or _CREDIT.match(line):
+    if not line[:1].isupper() or _NOT_LABEL.search(line) or _is_credit(line):
         return 0
     return len(line.split())
 
@@ -661,18 +667,18 @@ def _without_story_lines(
 _SHORT_LINE_WORDS = 8
 
 
-# A sentence's end, or a credit's start ("Фото: ...", "Text: ..."): a story's
-# lines. An appeal's title or button has neither, though it may hold a digit or
-# a colon that makes it no label ("Election 2024: Inside the race").
-_STORY_LINE = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)]?\s*$|^\w+:\s")
+# A sentence's end: a story's line. An appeal's title or button has none, though
+# it may hold a digit or a colon that makes it no label ("Election 2024: Inside
+# the race").
+_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)]?\s*$")
 
 
 def _short_story_line(paragraph: str, ask: Scored, logit: float, *, words: int, label: int) -> bool:
     """Whether a paragraph at a run's edge is a short line of the story's
     ("Подробности уточняются.", "Text: Maria Ivanova") that came into the run on
     the lean: no rule's ask, the model reading it as the story's, too short to
-    tell more, and shaped as a sentence or a credit; or a byline (``CREDITS``),
-    whatever the model reads. A label (an appeal's title or button) is the
+    tell more, and shaped as a sentence; or a credit (``CREDITS``), whatever
+    the model reads. A label (an appeal's title or button) is the
     run's to frame (``_frame``), not judged here.
 
     On the out-of-author check (round 13): 0.03 / 0.02 points fewer appeal
@@ -682,9 +688,9 @@ def _short_story_line(paragraph: str, ask: Scored, logit: float, *, words: int, 
     if ask.ask or label or words > _SHORT_LINE_WORDS:
         return False
     line = paragraph.strip()
-    if _CREDIT.match(line):
-        return True  # a byline, however the model reads a name it never saw
-    return logit < 0 and _STORY_LINE.search(line) is not None
+    if _is_credit(line):
+        return True  # a credit, however the model reads a name it never saw
+    return logit < 0 and _SENTENCE.search(line) is not None
 
 
 def _stemmed(text: str, common: frozenset[str]) -> set[str]:
