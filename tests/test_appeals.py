@@ -902,6 +902,14 @@ def test_a_byline_before_an_appeal_is_the_storys(
     assert removal.text.splitlines() == appeal
 
 
+def test_a_byline_in_a_box_with_an_appeal_stays() -> None:
+    """A box may go whole, but a credit in it is the story's, as reported speech is."""
+    box = ["Reporting by Jane Doe", *DONATION[2:]]
+    kept_text, (removal,) = strip_appeal_text(box, box=True)
+    assert kept_text == ["Reporting by Jane Doe"]
+    assert removal.text.splitlines() == DONATION[2:]
+
+
 SEND_PHOTOS = [
     "Были рядом? Пришлите нам снимки и видео — мы опубликуем лучшие с указанием автора.",  # noqa: RUF001
     "Отправить фото",

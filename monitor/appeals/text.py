@@ -492,8 +492,9 @@ def _evidence(
 
 
 def _listed_or_reported(paragraph: str) -> bool:
-    """A list item or quoted or reported speech: the story's, never an appeal."""
-    return is_list_item(paragraph) or is_reported(paragraph)
+    """A list item, quoted or reported speech, or a credit: the story's, never
+    an appeal."""
+    return is_list_item(paragraph) or is_reported(paragraph) or _is_credit(paragraph.strip())
 
 
 def _beside_asks(
