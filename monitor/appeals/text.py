@@ -455,7 +455,7 @@ def _evidence(
     for a paragraph that shares no words with the story and stands before one
     the model is sure of: an appeal's opener sets the scene
     before its neighbour asks. A paragraph a rule block holds is appeal text;
-    quoted or reported speech and list items never are. In a story ``about``
+    quoted or reported speech, list items and credits never are. In a story ``about``
     appeals (a pledge drive, a paywall), every paragraph reads like one: there
     the model's evidence alone counts against, and only the rules' asks (the
     outlet's own appeal after the story) are appeal text, with what the model is
