@@ -676,11 +676,11 @@ _SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)]?\s*$")
 
 def _short_story_line(paragraph: str, ask: Scored, logit: float, *, words: int, label: int) -> bool:
     """Whether a paragraph at a run's edge is a short line of the story's
-    ("Подробности уточняются.", "Text: Maria Ivanova") that came into the run on
-    the lean: no rule's ask, the model reading it as the story's, too short to
-    tell more, and shaped as a sentence; or a credit (``CREDITS``), whatever
-    the model reads. A label (an appeal's title or button) is the
-    run's to frame (``_frame``), not judged here.
+    ("Подробности уточняются.") that came into the run on the lean: no rule's
+    ask, the model reading it as the story's, too short to tell more, and
+    shaped as a sentence. A label (an appeal's title or button) is the run's to
+    frame (``_frame``), not judged here; a credit never comes into a run, as its
+    evidence is against (``_listed_or_reported``).
 
     On the out-of-author check (round 13): 0.03 / 0.02 points fewer appeal
     paragraphs removed (at the end / in the middle), 0.06 / 0.01 points fewer
@@ -690,10 +690,7 @@ def _short_story_line(paragraph: str, ask: Scored, logit: float, *, words: int, 
     to 20, 0.07 / 0.08 for 0.19 / 0.15. A later round may trade so."""
     if ask.ask or label or words > _SHORT_LINE_WORDS:
         return False
-    line = paragraph.strip()
-    if _is_credit(line):
-        return True  # a credit, however the model reads a name it never saw
-    return logit < 0 and _SENTENCE.search(line) is not None
+    return logit < 0 and _SENTENCE.search(paragraph.strip()) is not None
 
 
 def _stemmed(text: str, common: frozenset[str]) -> set[str]:
