@@ -15,7 +15,8 @@ with the round-7 code; asked for harder cases) and ``heldout8.json`` (likewise,
 first measured with the round-8 code; asked for the real-world mix) and
 ``heldout9.json`` (likewise, first measured with the round-9 code; the
 real-world mix made hard) and ``heldout10.json`` (likewise, first measured
-with the round-10 code). ``heldout7.json``'s misses were looked at in round
+with the round-10 code) and ``heldout11.json`` (likewise, first measured
+with the round-13 code). ``heldout7.json``'s misses were looked at in round
 11: it is spent, as ``heldout4.json`` is. A set may carry ``first_look``:
 per layout, [removed %, recall lost] as measured once, with the code of the day,
 when the set was still unseen. ``--appeals FILE`` injects any set of the same
