@@ -10,7 +10,7 @@ import pytest
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
 from monitor.appeals.morphology import is_second_person_verb_ru, mark_false_verbs_ru
-from monitor.appeals.scoring import NOTHING, is_reported, score
+from monitor.appeals.scoring import NOTHING, is_list_item, is_reported, quotes_an_ask, score
 from monitor.appeals.signals import SCRIPTS
 from monitor.appeals.text import _Block, _reach_back, _runs
 
@@ -988,3 +988,152 @@ def test_a_one_word_appeal_title_in_the_headline_is_no_section() -> None:
     text = [*STORY[:2], *box, *STORY[2:]]
     kept_text, _ = strip_appeal_text(text, headline="EU agrees new Ukraine support package")
     assert kept_text == STORY
+
+
+PRICE_STORY = [
+    "Lumen+ is raising prices for the second time in 18 months, the streaming service said on"
+    " Tuesday, as it tries to turn a profit after years of spending on original shows.",
+    "The standard plan will rise from $11.99 to $14.99 a month. The ad-supported plan stays"
+    " at $6.99.",
+    "Existing subscribers will see the increase on their first bill after June 1.",
+    "If you decide the service is no longer worth it, you can cancel at any time and keep"
+    " watching until the end of your current billing period.",
+    "To cancel on the web, sign in, click your profile icon, choose Account, then Manage"
+    " Membership, and select Cancel Membership.",
+    "If you pay through an app store, you have to cancel there instead. On an iPhone, open"
+    " Settings, tap your name, then Subscriptions, and pick Lumen+.",
+    "Analysts say price increases rarely drive many people away for long.",
+    "Lumen+ had 61 million paying subscribers worldwide at the end of March.",
+]
+PRICE_STORY_RU = [
+    "Онлайн-кинотеатр «Экран+» с 1 марта повышает стоимость базовой подписки с 399 до 499"  # noqa: RUF001
+    " рублей в месяц.",
+    "В компании объясняют повышение ростом затрат на производство собственных сериалов.",  # noqa: RUF001
+    "Для тех, у кого подписка уже оформлена, новая цена начнёт действовать со следующего"  # noqa: RUF001
+    " списания.",
+    "Если вы не хотите платить больше, автопродление можно отключить заранее.",
+    "На сайте: войдите в аккаунт, нажмите на аватар в правом верхнем углу, перейдите в раздел"  # noqa: RUF001
+    " «Подписки» и нажмите «Отменить».",
+    "После отключения автопродления доступ к каталогу сохранится до конца оплаченного периода.",
+    "Аналитик медиарынка считает, что отток подписчиков будет временным.",
+]
+
+
+@pytest.mark.parametrize("story", [PRICE_STORY, PRICE_STORY_RU], ids=["en", "ru"])
+def test_a_storys_how_to_steps_stay(story: list[str]) -> None:
+    """How to cancel, step by step (``STEPS``), speaks to the reader about a
+    subscription, as a paywall does; three interface steps make it a how-to,
+    the story's, as a list is."""
+    assert kept(story, headline="What the price rise means for you") == story
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "To keep reading, click the blocker's icon, choose to pause it on this site, then press"
+        " reload.",
+        "Чтобы поддержать нас, нажмите на значок блокировщика, выберите «Отключить на этом"
+        " сайте» и нажмите «Обновить».",
+    ],
+    ids=["en", "ru"],
+)
+def test_steps_that_act_on_this_site_are_still_an_appeals(steps: str) -> None:
+    """Steps to allow ads on the page the reader is on (``HERE``) are an
+    ad-blocker appeal's own how-to."""
+    story = RU_STORY if "нажмите" in steps else STORY
+    assert not is_list_item(steps)
+    assert kept([*story, steps]) == story
+
+
+PAYWALL_STORY = [
+    "Starting Monday, readers of the Daily Clarion's website will be able to read three"
+    " articles a month for free before being asked to pay, the newspaper announced.",
+    "After the third article, readers will see a notice that reads: “You've reached your free"
+    " article limit. Subscribe for $1 for your first month, then $12.99 a month.”",
+    "Breaking news about public safety will remain free, the paper said.",
+    "Print subscribers will get full digital access at no extra cost, but will need to link"
+    " their accounts.",
+    "If you already get the paper delivered, here is how to do that:",
+    "If you don't have your account number, you can call customer service at the number"
+    " printed on page A2 of the paper.",
+    "The Clarion joins more than 1,400 U.S. daily newspapers that charge for online access.",
+]
+
+
+def test_a_story_that_quotes_an_appeal_early_is_about_appeals() -> None:
+    """The headline names no appeal, but the story quotes one's ask near its
+    start (``quotes_an_ask``): it is about a paywall, and the model's reading
+    of its service lines as appeal text does not cut them."""
+    assert quotes_an_ask(PAYWALL_STORY[1])
+    assert kept(PAYWALL_STORY, headline="Free reading ends Monday at the Daily Clarion") == (
+        PAYWALL_STORY
+    )
+
+
+def test_a_story_that_quotes_an_appeal_still_loses_the_outlets_own_appeal() -> None:
+    text = [*PAYWALL_STORY, *DONATION]
+    kept_text, removals = strip_appeal_text(text, headline="Free reading ends Monday")
+    assert kept_text == PAYWALL_STORY
+    assert [line for r in removals for line in r.text.splitlines()] == DONATION
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "“I give because this paper covers my town,” says Ruth, a member since 2019.",
+        "Click “Subscribe” below.",
+        "The mayor said the vote was “a victory for the whole city.”",
+    ],
+)
+def test_a_quotation_without_an_ask_or_a_quoted_name_quotes_no_ask(paragraph: str) -> None:
+    assert not quotes_an_ask(paragraph)
+
+
+EXPLAINER = [
+    "Streamline, the video service, will begin enforcing its household rule on June 3.",
+    "What is changing?",
+    "From June 3, an account can only be used by people who live at the same address.",
+    "What happens if I use someone else's account?",
+    "You will see a message on screen asking you to confirm where you live.",
+    "How much does an extra member cost?",
+    "$7.99 a month on the Standard and Premium plans.",
+    "Can I keep my profile if I start paying for my own account?",
+    "Yes. You can move your profile, including viewing history, by choosing Transfer"
+    " profile in the profile menu.",
+    "Why is it doing this?",
+    "The company told investors that more than 100 million households share passwords.",
+]
+
+
+def test_an_explainers_questions_are_the_storys() -> None:
+    """Questions that run through a story, each with its answer, are a Q&A
+    explainer's: subheadings, however much they read like an appeal's."""
+    assert kept(EXPLAINER, headline="What the new household rules mean for you") == EXPLAINER
+
+
+def test_an_appeals_questions_together_are_no_explainer() -> None:
+    faq = [
+        "Why subscribe?",
+        "Our reporters cover the council, the courts and the schools every day.",
+        "Can I cancel?",
+        "Yes, anytime, in two clicks. Subscribe today from $1 a week.",
+        "Become a subscriber",
+    ]
+    assert kept([*STORY, *faq]) == STORY
+
+
+@pytest.mark.parametrize(
+    "lede",
+    [
+        "Всё больше новостных сайтов перестают показывать материалы читателям, у которых"  # noqa: RUF001
+        " включён блокировщик рекламы.",
+        "Многие сайты в ответ показывают пользователям блокировщиков просьбу отключить программу.",
+    ],
+)
+def test_ad_blockers_on_sites_in_general_are_a_storys_subject(lede: str) -> None:
+    """Sites in the plural ("сайтов") are not the page the reader is on."""
+    assert not score(lede).ask
+
+
+def test_an_ad_blocker_on_this_site_is_still_an_ask() -> None:
+    assert score("Пожалуйста, отключите AdBlock и обновите страницу.").ask

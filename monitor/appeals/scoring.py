@@ -11,7 +11,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitor.appeals.signals import PREPARE, SCRIPTS, SIGNALS, Signal
+from monitor.appeals.signals import (
+    HERE,
+    LEAVING,
+    PREPARE,
+    QUOTE_MARKS,
+    SCRIPTS,
+    SIGNALS,
+    STEPS,
+    Signal,
+)
 from monitor.appeals.signals import QUOTED as _QUOTED
 
 # Reported speech: a story quoting an appeal is a story, so its signals count half.
@@ -42,8 +51,23 @@ _ASK_MAX_WORDS = 70
 LIST_ITEM = ("- ", "* ", "• ")  # how trafilatura's text renders list items
 
 
+_STEP = re.compile("|".join(STEPS.values()), re.IGNORECASE)
+_HERE = re.compile("|".join(HERE.values()), re.IGNORECASE)
+_LEAVING = re.compile("|".join(LEAVING.values()), re.IGNORECASE)
+_HOW_TO_STEPS = 3
+
+
 def is_list_item(paragraph: str) -> bool:
     return paragraph.lstrip().startswith(LIST_ITEM)
+
+
+def is_how_to(paragraph: str) -> bool:
+    """A story's service line: a how-to's steps (``STEPS``) that do not act on
+    this site, or how to leave (``LEAVING``). It speaks to the reader about
+    subscriptions, as an appeal does, but is the story's, as a list is."""
+    return _LEAVING.search(paragraph) is not None or (
+        len(_STEP.findall(paragraph)) >= _HOW_TO_STEPS and not _HERE.search(paragraph)
+    )
 
 
 def _top_level_branches(pattern: str) -> list[str]:
@@ -208,6 +232,19 @@ def is_reported(paragraph: str) -> bool:
     return any(_is_quotation(line, m) for m in _QUOTED.finditer(line))
 
 
+def quotes_an_ask(paragraph: str) -> bool:
+    """Whether a paragraph quotes an appeal's ask ("The host said: “Please give
+    what you can.”"): a story about an appeal does, an appeal almost never
+    does (1 of the 6,024 training and tuning appeals; none of the 123 AEB articles)."""
+    if not QUOTE_MARKS.search(paragraph):
+        return False
+    line = paragraph.lower()
+    return any(
+        _is_quotation(line, m) and score(m.group(0)[1:-1], asks_only=True).ask
+        for m in _QUOTED.finditer(line)
+    )
+
+
 def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False) -> Scored:
     """Weigh one paragraph's appeal signals. List items score nothing: deal lists
     and how-tos say "Sign up for X at $5 a month" as content. ``asks_only`` tries
@@ -215,7 +252,7 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
     appeals may be, and a fraction of the cost; weights are then partial.
     ``always_only`` tries only those marked ``always``: what is read even in a
     paragraph the learned model reads as the story's."""
-    if is_list_item(paragraph):
+    if is_list_item(paragraph) or is_how_to(paragraph):
         return NOTHING
     if always_only and not any(word in paragraph.lower() for word in _ALWAYS_NEEDS):
         return NOTHING  # the common case, found without preparing the text

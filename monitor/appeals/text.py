@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import overload
 
 from monitor.appeals.model import content_words, model, stem, tokens
-from monitor.appeals.scoring import Scored, is_list_item, is_reported, score
+from monitor.appeals.scoring import (
+    Scored,
+    is_how_to,
+    is_list_item,
+    is_reported,
+    quotes_an_ask,
+    score,
+)
 from monitor.appeals.segments import best_runs
 from monitor.appeals.signals import CREDITS, SUBJECTS
 from monitor.model import Removal
@@ -272,6 +279,9 @@ def _find_blocks(
         _label_words(p) if words[k] <= _HEADING_WORDS and not is_list_item(p) else 0
         for k, p in enumerate(paragraphs)
     ]
+    questions = set() if box else _explainer_questions(paragraphs, words)
+    for k in questions:
+        labels[k] = 0  # a question of the story's, not an appeal's title
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
     # The headline's words: a section under a subheading repeating them is the
     # story's (``_rule_blocks``, ``_runs``).
@@ -285,6 +295,7 @@ def _find_blocks(
         cohesion=cohesion,
         blocks=blocks,
         about=about,
+        story=questions,
     )
     runs = _runs(
         paragraphs,
@@ -305,6 +316,29 @@ def _find_blocks(
     return _merge(
         [_reach_back(b, paragraphs, evidence=evidence, labels=labels, words=words) for b in found]
     )
+
+
+_QUESTION_WORDS = 20
+_EXPLAINER_QUESTIONS = 3
+
+
+def _explainer_questions(paragraphs: Sequence[str], words: Sequence[int]) -> set[int]:
+    """The questions of a question-and-answer explainer ("Can I keep my profile?",
+    «А что делать пользователю?»): three or more, each a line of its own with
+    an answer after it, the first in the text's first third and the span of
+    them at least half the text. An appeal asks its questions together ("Why
+    subscribe? ... Can I cancel?"); an explainer's run through the story."""  # noqa: RUF002
+    n = len(paragraphs)
+    found = [
+        k
+        for k in range(n - 1)
+        if words[k] <= _QUESTION_WORDS
+        and paragraphs[k].rstrip().endswith("?")
+        and not paragraphs[k + 1].rstrip().endswith("?")
+    ]
+    if len(found) < _EXPLAINER_QUESTIONS or found[0] * 3 > n or (found[-1] - found[0]) * 2 < n:
+        return set()
+    return set(found)
 
 
 _TIED_COHESION = 0.25  # see _runs: a lone paragraph this tied to the story stays
@@ -449,6 +483,7 @@ def _evidence(
     cohesion: Sequence[float | None],
     blocks: Sequence[_Block],
     about: bool,
+    story: AbstractSet[int] = frozenset(),
 ) -> list[float]:
     """Per paragraph, the log-odds that it is appeal text: the learned model's,
     leaned towards removal (``_LEAN``), raised by the rules' asks, and raised
@@ -485,7 +520,7 @@ def _evidence(
             value = min(value, -_STORY_SIDE)
         if k in held:
             value = max(value, _HELD)
-        if value > -_HELD and _listed_or_reported(paragraph):
+        if value > -_HELD and (k in story or _listed_or_reported(paragraph)):
             value = -_HELD
         found.append(value)
     return found
@@ -494,7 +529,12 @@ def _evidence(
 def _listed_or_reported(paragraph: str) -> bool:
     """A list item, quoted or reported speech, or a credit: the story's, never
     an appeal."""
-    return is_list_item(paragraph) or is_reported(paragraph) or _is_credit(paragraph.strip())
+    return (
+        is_list_item(paragraph)
+        or is_how_to(paragraph)
+        or is_reported(paragraph)
+        or _is_credit(paragraph.strip())
+    )
 
 
 def _beside_asks(
@@ -708,6 +748,7 @@ def _stems(text: str, common: frozenset[str] = frozenset()) -> set[str]:
 
 _SUBJECT = re.compile("|".join(SUBJECTS.values()), re.IGNORECASE)
 _LEDE_SUBJECTS = 2
+_QUOTE_REACH = 2
 
 
 def _about_appeals(
@@ -716,14 +757,17 @@ def _about_appeals(
     """Whether the story's subject is an appeal (a pledge drive, a paywall): its
     headline names one, or its lede (when the model reads that as the story's)
     names two different ones ("paying subscribers" alone is a detail of many a
-    business story). Never for a ``box``: a box is judged by its own words."""
+    business story), or a paragraph quotes an appeal's ask ("You've reached your
+    free article limit. Subscribe for $1."): stories about appeals do, appeals
+    and other stories almost never. Never for a ``box``: a box is judged by its
+    own words."""
     if box:
         return False
     if _SUBJECT.search(headline or ""):
         return True
     lede = paragraphs[0] if paragraphs and logits[0] < 0 else ""
     named = {m.group(0).casefold()[:_STEM] for m in _SUBJECT.finditer(lede)}
-    return len(named) >= _LEDE_SUBJECTS
+    return len(named) >= _LEDE_SUBJECTS or any(map(quotes_an_ask, paragraphs[:_QUOTE_REACH]))
 
 
 def _topic(headline: str | None) -> frozenset[str]:
