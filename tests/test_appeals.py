@@ -10,9 +10,9 @@ import pytest
 from monitor.appeals import SIGNALS, strip_appeal_containers, strip_appeal_text
 from monitor.appeals.model import Model, appeal_probability, model
 from monitor.appeals.morphology import is_second_person_verb_ru, mark_false_verbs_ru
-from monitor.appeals.scoring import NOTHING, is_list_item, is_reported, quotes_an_ask, score
+from monitor.appeals.scoring import NOTHING, is_how_to, is_reported, quotes_an_appeal, score
 from monitor.appeals.signals import SCRIPTS
-from monitor.appeals.text import _Block, _reach_back, _runs
+from monitor.appeals.text import _Block, _explainer_questions, _reach_back, _runs
 
 STORY = [
     "The regional parliament approved the budget on Wednesday after a debate that lasted two days.",
@@ -1038,10 +1038,11 @@ def test_a_storys_how_to_steps_stay(story: list[str]) -> None:
     ids=["en", "ru"],
 )
 def test_steps_that_act_on_this_site_are_still_an_appeals(steps: str) -> None:
-    """Steps to allow ads on the page the reader is on (``HERE``) are an
+    """Steps to allow ads on the page the reader is on (``THIS_SITE``) are an
     ad-blocker appeal's own how-to."""
     story = RU_STORY if "нажмите" in steps else STORY
-    assert not is_list_item(steps)
+    assert not is_how_to(steps)
+    assert score(steps).ask
     assert kept([*story, steps]) == story
 
 
@@ -1062,9 +1063,9 @@ PAYWALL_STORY = [
 
 def test_a_story_that_quotes_an_appeal_early_is_about_appeals() -> None:
     """The headline names no appeal, but the story quotes one's ask near its
-    start (``quotes_an_ask``): it is about a paywall, and the model's reading
+    start (``quotes_an_appeal``): it is about a paywall, and the model's reading
     of its service lines as appeal text does not cut them."""
-    assert quotes_an_ask(PAYWALL_STORY[1])
+    assert quotes_an_appeal(PAYWALL_STORY[1])
     assert kept(PAYWALL_STORY, headline="Free reading ends Monday at the Daily Clarion") == (
         PAYWALL_STORY
     )
@@ -1083,10 +1084,54 @@ def test_a_story_that_quotes_an_appeal_still_loses_the_outlets_own_appeal() -> N
         "“I give because this paper covers my town,” says Ruth, a member since 2019.",
         "Click “Subscribe” below.",
         "The mayor said the vote was “a victory for the whole city.”",
+        "“Please consider donating blood this week,” the director said.",
+        "“Join us in the streets on Saturday,” the organisers wrote.",
+        "«Поддержите нашу команду в субботу», — призвал тренер.",
     ],
 )
-def test_a_quotation_without_an_ask_or_a_quoted_name_quotes_no_ask(paragraph: str) -> None:
-    assert not quotes_an_ask(paragraph)
+def test_a_quoted_call_that_is_no_appeal_quotes_none(paragraph: str) -> None:
+    """Only a quoted appeal a rule is sure of makes a story about appeals: a
+    call to march or to give blood asks, but is news of another kind."""
+    assert not quotes_an_appeal(paragraph)
+
+
+def test_a_story_quoting_a_call_to_march_still_loses_the_outlets_appeal() -> None:
+    lede = "“Join us in the streets on Saturday,” the organisers wrote on Monday."
+    text = [lede, *STORY, *DONATION]
+    assert kept(text) == [lede, *STORY]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "If you want to cancel, you can do so in the app under Settings, then Subscription.",
+        "If you\u2019d like to stop the emails, use the link at the bottom of each one.",
+        "When you decide to leave, your notes can be exported as text files.",
+        "Если вы решите отменить подписку, это можно сделать в личном кабинете.",
+        "Если вы хотите отозвать согласие, удалите cookie в настройках браузера.",
+    ],
+)
+def test_how_to_leave_is_a_storys_service_line(line: str) -> None:
+    assert is_how_to(line)
+    assert score(line) == NOTHING
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        "We use cookies to improve your experience. If you want to withdraw consent, click"
+        " Manage settings.",
+        "If you want to stop seeing this message, please disable your ad blocker on this site.",
+        "Отключите блокировщик для этого сайта: нажмите на значок, выберите «Пауза» и"
+        " обновите страницу.",
+    ],
+    ids=["cookie-withdraw", "adblock-stop", "adblock-steps-ru"],
+)
+def test_an_appeal_that_speaks_of_leaving_or_steps_still_goes(appeal: str) -> None:
+    """A how-to or a word on leaving does not hide a sure sign of an appeal."""
+    story = RU_STORY if "блокировщик" in appeal else STORY
+    assert score(appeal).sure
+    assert kept([*story, appeal]) == story
 
 
 EXPLAINER = [
@@ -1111,15 +1156,29 @@ def test_an_explainers_questions_are_the_storys() -> None:
     assert kept(EXPLAINER, headline="What the new household rules mean for you") == EXPLAINER
 
 
-def test_an_appeals_questions_together_are_no_explainer() -> None:
-    faq = [
-        "Why subscribe?",
-        "Our reporters cover the council, the courts and the schools every day.",
-        "Can I cancel?",
-        "Yes, anytime, in two clicks. Subscribe today from $1 a week.",
-        "Become a subscriber",
-    ]
-    assert kept([*STORY, *faq]) == STORY
+FAQ_APPEAL = [
+    "Why subscribe?",
+    "Our reporters cover the council, the courts and the schools every day.",
+    "Can I cancel?",
+    "Yes, anytime, in two clicks. Subscribe today from $1 a week.",
+    "Become a subscriber",
+]
+
+
+@pytest.mark.parametrize("lede", [[], ["Will the budget survive the winter?"]], ids=["", "q-lede"])
+def test_an_appeals_questions_together_are_no_explainer(lede: list[str]) -> None:
+    """An appeal's questions stand together at its end, and "Why subscribe?"
+    asks: no explainer, even under a story that opens with a question."""
+    text = [*lede, *STORY, *FAQ_APPEAL]
+    words = [len(p.split()) for p in text]
+    assert _explainer_questions(text, words, [score(p, asks_only=True) for p in text]) == set()
+    assert kept(text) == [*lede, *STORY]
+
+
+def test_an_appeal_inside_an_explainer_still_goes_with_its_title() -> None:
+    box = ["Why support the Courier?", *DONATION[2:]]
+    text = [*EXPLAINER[:7], *box, *EXPLAINER[7:]]
+    assert kept(text) == EXPLAINER
 
 
 @pytest.mark.parametrize(
@@ -1135,5 +1194,16 @@ def test_ad_blockers_on_sites_in_general_are_a_storys_subject(lede: str) -> None
     assert not score(lede).ask
 
 
-def test_an_ad_blocker_on_this_site_is_still_an_ask() -> None:
-    assert score("Пожалуйста, отключите AdBlock и обновите страницу.").ask
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Пожалуйста, отключите блокировщик на этом сайте.",
+        "Часть этой страницы скрыл блокировщик рекламы.",
+        "Мы просим пользователей отключить блокировщик рекламы на нашем сайте.",
+    ],
+    ids=["this-site", "this-page", "our-site-marked"],
+)
+def test_an_ad_blocker_on_this_site_is_still_said_so(notice: str) -> None:
+    """The page the reader is on, in the singular, however ``PREPARE`` marks
+    it ("на нашем сайте_")."""
+    assert "says an ad blocker acts on this page" in score(notice).reasons

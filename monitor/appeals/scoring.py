@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.appeals.signals import (
-    HERE,
     LEAVING,
     PREPARE,
     QUOTE_MARKS,
     SCRIPTS,
     SIGNALS,
     STEPS,
+    THIS_SITE,
     Signal,
 )
 from monitor.appeals.signals import QUOTED as _QUOTED
@@ -51,9 +51,9 @@ _ASK_MAX_WORDS = 70
 LIST_ITEM = ("- ", "* ", "• ")  # how trafilatura's text renders list items
 
 
-_STEP = re.compile("|".join(STEPS.values()), re.IGNORECASE)
-_HERE = re.compile("|".join(HERE.values()), re.IGNORECASE)
-_LEAVING = re.compile("|".join(LEAVING.values()), re.IGNORECASE)
+_STEP = re.compile("|".join(STEPS.values()))
+_THIS_SITE = re.compile("|".join(THIS_SITE.values()))
+_LEAVING = re.compile("|".join(LEAVING.values()))
 _HOW_TO_STEPS = 3
 
 
@@ -63,10 +63,12 @@ def is_list_item(paragraph: str) -> bool:
 
 def is_how_to(paragraph: str) -> bool:
     """A story's service line: a how-to's steps (``STEPS``) that do not act on
-    this site, or how to leave (``LEAVING``). It speaks to the reader about
-    subscriptions, as an appeal does, but is the story's, as a list is."""
-    return _LEAVING.search(paragraph) is not None or (
-        len(_STEP.findall(paragraph)) >= _HOW_TO_STEPS and not _HERE.search(paragraph)
+    this site (``THIS_SITE``), or how to leave (``LEAVING``). It speaks to the
+    reader about subscriptions, as an appeal does, but is the story's, as a list
+    is, unless a sure sign of an appeal is in it too (``score``)."""
+    line = paragraph.lower()
+    return _LEAVING.search(line) is not None or (
+        len(_STEP.findall(line)) >= _HOW_TO_STEPS and not _THIS_SITE.search(line)
     )
 
 
@@ -232,27 +234,32 @@ def is_reported(paragraph: str) -> bool:
     return any(_is_quotation(line, m) for m in _QUOTED.finditer(line))
 
 
-def quotes_an_ask(paragraph: str) -> bool:
-    """Whether a paragraph quotes an appeal's ask ("The host said: “Please give
-    what you can.”"): a story about an appeal does, an appeal almost never
-    does (1 of the 6,024 training and tuning appeals; none of the 123 AEB articles)."""
+def quotes_an_appeal(paragraph: str) -> bool:
+    """Whether a paragraph quotes an appeal that a rule is sure of (the notice
+    "You've reached your free article limit. Subscribe for $1 a month."): a
+    story about a paywall or a pledge drive does. An appeal almost never quotes
+    one, nor does other news: a quoted call to "join us in the streets" or to
+    donate blood asks, but is no appeal a rule is sure of."""
     if not QUOTE_MARKS.search(paragraph):
         return False
     line = paragraph.lower()
     return any(
-        _is_quotation(line, m) and score(m.group(0)[1:-1], asks_only=True).ask
+        _is_quotation(line, m)
+        and score(m.group(0)[1:-1], asks_only=True).ask
+        and score(m.group(0)[1:-1]).sure
         for m in _QUOTED.finditer(line)
     )
 
 
 def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False) -> Scored:
     """Weigh one paragraph's appeal signals. List items score nothing: deal lists
-    and how-tos say "Sign up for X at $5 a month" as content. ``asks_only`` tries
+    and how-tos say "Sign up for X at $5 a month" as content; so do a story's
+    service lines (``is_how_to``) without a sure sign. ``asks_only`` tries
     only the signals that can make an ask or a lead-in: enough to find where
     appeals may be, and a fraction of the cost; weights are then partial.
     ``always_only`` tries only those marked ``always``: what is read even in a
     paragraph the learned model reads as the story's."""
-    if is_list_item(paragraph) or is_how_to(paragraph):
+    if is_list_item(paragraph):
         return NOTHING
     if always_only and not any(word in paragraph.lower() for word in _ALWAYS_NEEDS):
         return NOTHING  # the common case, found without preparing the text
@@ -285,4 +292,6 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
         ask = ask or given >= 2
         sure = sure or given >= 3
     ask = sure or (ask and text.words <= _ASK_MAX_WORDS)
+    if not sure and is_how_to(paragraph):
+        return NOTHING  # tried last: only a paragraph with some appeal signal pays for it
     return Scored(min(weight, _WEIGHT_CAP), tuple(reasons), lead, ask, sure, voice)

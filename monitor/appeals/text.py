@@ -24,7 +24,7 @@ from monitor.appeals.scoring import (
     is_how_to,
     is_list_item,
     is_reported,
-    quotes_an_ask,
+    quotes_an_appeal,
     score,
 )
 from monitor.appeals.segments import best_runs
@@ -279,9 +279,15 @@ def _find_blocks(
         _label_words(p) if words[k] <= _HEADING_WORDS and not is_list_item(p) else 0
         for k, p in enumerate(paragraphs)
     ]
-    questions = set() if box else _explainer_questions(paragraphs, words)
-    for k in questions:
-        labels[k] = 0  # a question of the story's, not an appeal's title
+    questions = set() if box else _explainer_questions(paragraphs, words, asks)
+    # Lines the story owns however they read: an explainer's questions and a
+    # how-to's steps (``is_how_to``; not with a sure sign of an appeal in them),
+    # looked for only where the model or a rule leans to an appeal.
+    story_lines = questions | {
+        k
+        for k, p in enumerate(paragraphs)
+        if (logits[k] > _RULES_FLOOR or asks[k].ask) and not asks[k].sure and is_how_to(p)
+    }
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
     # The headline's words: a section under a subheading repeating them is the
     # story's (``_rule_blocks``, ``_runs``).
@@ -295,7 +301,7 @@ def _find_blocks(
         cohesion=cohesion,
         blocks=blocks,
         about=about,
-        story=questions,
+        story_lines=story_lines,
     )
     runs = _runs(
         paragraphs,
@@ -314,31 +320,56 @@ def _find_blocks(
     if about or box:
         return found
     return _merge(
-        [_reach_back(b, paragraphs, evidence=evidence, labels=labels, words=words) for b in found]
+        [
+            _reach_back(
+                b,
+                paragraphs,
+                evidence=evidence,
+                labels=labels,
+                words=words,
+                story_lines=story_lines,
+            )
+            for b in found
+        ]
     )
 
 
 _QUESTION_WORDS = 20
+_QUESTION_END = re.compile(r"\?[\"'\u201d\u00bb]?\s*$")
 _EXPLAINER_QUESTIONS = 3
+_ANSWER_SPAN = 4  # paragraphs from one question to the next, at most
 
 
-def _explainer_questions(paragraphs: Sequence[str], words: Sequence[int]) -> set[int]:
+def _explainer_questions(
+    paragraphs: Sequence[str], words: Sequence[int], asks: Sequence[Scored]
+) -> set[int]:
     """The questions of a question-and-answer explainer ("Can I keep my profile?",
-    «А что делать пользователю?»): three or more, each a line of its own with
-    an answer after it, the first in the text's first third and the span of
-    them at least half the text. An appeal asks its questions together ("Why
-    subscribe? ... Can I cancel?"); an explainer's run through the story."""  # noqa: RUF002
+    «А что делать пользователю?»): three or more lines of their own that ask
+    nothing of the reader, each with an answer after it and the next question
+    at most ``_ANSWER_SPAN`` paragraphs on; the first in the text's first
+    third, the span of them at least half the text. An appeal asks its
+    questions together at its end ("Why subscribe? ... Can I cancel?"); an
+    explainer's run through the story. They are never appeal text on their
+    own evidence, but one still heads an appeal that goes after it (``_frame``)."""  # noqa: RUF002
     n = len(paragraphs)
     found = [
         k
         for k in range(n - 1)
         if words[k] <= _QUESTION_WORDS
-        and paragraphs[k].rstrip().endswith("?")
-        and not paragraphs[k + 1].rstrip().endswith("?")
+        and _QUESTION_END.search(paragraphs[k])
+        and not (asks[k].ask or asks[k].lead)
+        and not _QUESTION_END.search(paragraphs[k + 1])
     ]
-    if len(found) < _EXPLAINER_QUESTIONS or found[0] * 3 > n or (found[-1] - found[0]) * 2 < n:
+    chain: list[int] = []
+    for k in found:
+        if chain and k - chain[-1] > _ANSWER_SPAN:
+            if len(chain) >= _EXPLAINER_QUESTIONS:
+                break
+            chain = []
+        chain.append(k)
+    if len(chain) < _EXPLAINER_QUESTIONS or chain[0] * 3 > n or (chain[-1] - chain[0]) * 2 < n:
         return set()
-    return set(found)
+    return set(chain)
 
 
 _TIED_COHESION = 0.25  # see _runs: a lone paragraph this tied to the story stays
@@ -354,15 +385,17 @@ def _reach_back(
     evidence: Sequence[float],
     labels: Sequence[int],
     words: Sequence[int],
+    story_lines: AbstractSet[int] = frozenset(),
 ) -> _Block:
     """The block with its lead-in: an appeal often opens like a story ("Since
     1974, listeners have kept KHPR on the air"), which the model reads as the
     story's. A paragraph just before the block that shares at least
     ``_REACH_SHARED`` words (by their stems) with the block, and more than with
     all the text before it, speaks of the appeal, not of the story, and goes
-    with it; so may the one before that. Never a label, a list item or a
-    quotation, nor the text's first paragraph, nor so much that the block would
-    hold half the text; a title just before the lead-in goes too."""
+    with it; so may the one before that. Never a label, a list item, a
+    quotation or one of the ``story_lines``, nor the text's first paragraph,
+    nor so much that the block would hold half the text; a title just before
+    the lead-in goes too."""
     common = model().common
     start = block.start
     own = set().union(*(_stemmed(paragraphs[k], common) for k in range(start, block.end + 1)))
@@ -371,7 +404,12 @@ def _reach_back(
     taken = sum(words[start : block.end + 1])
     while start > 1 and block.start - start < _REACH_BACK:
         k = start - 1
-        if labels[k] or evidence[k] < _REACH_FLOOR or _listed_or_reported(paragraphs[k]):
+        if (
+            labels[k]
+            or k in story_lines
+            or evidence[k] < _REACH_FLOOR
+            or _listed_or_reported(paragraphs[k])
+        ):
             break
         mine = story[k]
         before = set().union(*story[:k])
@@ -483,14 +521,15 @@ def _evidence(
     cohesion: Sequence[float | None],
     blocks: Sequence[_Block],
     about: bool,
-    story: AbstractSet[int] = frozenset(),
+    story_lines: AbstractSet[int] = frozenset(),
 ) -> list[float]:
     """Per paragraph, the log-odds that it is appeal text: the learned model's,
     leaned towards removal (``_LEAN``), raised by the rules' asks, and raised
     for a paragraph that shares no words with the story and stands before one
     the model is sure of: an appeal's opener sets the scene
     before its neighbour asks. A paragraph a rule block holds is appeal text;
-    quoted or reported speech, list items and credits never are. In a story ``about``
+    quoted or reported speech, list items, credits and the ``story_lines``
+    (``_find_blocks``) never are. In a story ``about``
     appeals (a pledge drive, a paywall), every paragraph reads like one: there
     the model's evidence alone counts against, and only the rules' asks (the
     outlet's own appeal after the story) are appeal text, with what the model is
@@ -520,7 +559,7 @@ def _evidence(
             value = min(value, -_STORY_SIDE)
         if k in held:
             value = max(value, _HELD)
-        if value > -_HELD and (k in story or _listed_or_reported(paragraph)):
+        if value > -_HELD and (k in story_lines or _listed_or_reported(paragraph)):
             value = -_HELD
         found.append(value)
     return found
@@ -529,12 +568,7 @@ def _evidence(
 def _listed_or_reported(paragraph: str) -> bool:
     """A list item, quoted or reported speech, or a credit: the story's, never
     an appeal."""
-    return (
-        is_list_item(paragraph)
-        or is_how_to(paragraph)
-        or is_reported(paragraph)
-        or _is_credit(paragraph.strip())
-    )
+    return is_list_item(paragraph) or is_reported(paragraph) or _is_credit(paragraph.strip())
 
 
 def _beside_asks(
@@ -757,17 +791,17 @@ def _about_appeals(
     """Whether the story's subject is an appeal (a pledge drive, a paywall): its
     headline names one, or its lede (when the model reads that as the story's)
     names two different ones ("paying subscribers" alone is a detail of many a
-    business story), or a paragraph quotes an appeal's ask ("You've reached your
-    free article limit. Subscribe for $1."): stories about appeals do, appeals
-    and other stories almost never. Never for a ``box``: a box is judged by its
-    own words."""
+    business story), or one of its first ``_QUOTE_REACH`` paragraphs quotes an
+    appeal a rule is sure of ("You've reached your free article limit. Subscribe
+    for $1 a month."; ``quotes_an_appeal``). Never for a ``box``: a box is
+    judged by its own words."""
     if box:
         return False
     if _SUBJECT.search(headline or ""):
         return True
     lede = paragraphs[0] if paragraphs and logits[0] < 0 else ""
     named = {m.group(0).casefold()[:_STEM] for m in _SUBJECT.finditer(lede)}
-    return len(named) >= _LEDE_SUBJECTS or any(map(quotes_an_ask, paragraphs[:_QUOTE_REACH]))
+    return len(named) >= _LEDE_SUBJECTS or any(map(quotes_an_appeal, paragraphs[:_QUOTE_REACH]))
 
 
 def _topic(headline: str | None) -> frozenset[str]:
@@ -854,12 +888,14 @@ def strip_appeal_text(
     start or end of the text one ask to the reader suffices; inside the text it
     wants stronger evidence. Does not touch third-person reporting about appeals:
     quoted and reported speech count for less, asks must address the reader, and
-    list items are never read as appeals. ``box``: the paragraphs are one box's
-    lines, not an article, so an appeal may take them all; ``around`` holds the
-    article's text before and after the box, read for context only; ``headline``
-    is the article's title: what the model alone reads as an appeal stays when
-    it speaks of what the headline is about, and anywhere in a story whose
-    headline (or lede) names an appeal as its subject (``SUBJECTS``).
+    list items, a how-to's steps and lines on how to leave (``is_how_to``), and
+    a Q&A explainer's questions are never read as appeals on their own.
+    ``box``: the paragraphs are one box's lines, not an article, so an appeal
+    may take them all; ``around`` holds the article's text before and after the
+    box, read for context only; ``headline`` is the article's title: what the
+    model alone reads as an appeal stays when it speaks of what the headline is
+    about, and anywhere in a story whose headline (or lede) names an appeal as
+    its subject (``SUBJECTS``) or whose opening quotes one.
     """
     blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
