@@ -1207,3 +1207,66 @@ def test_an_ad_blocker_on_this_site_is_still_said_so(notice: str) -> None:
     """The page the reader is on, in the singular, however ``PREPARE`` marks
     it ("на нашем сайте_")."""
     assert "says an ad blocker acts on this page" in score(notice).reasons
+
+
+COLUMN = [
+    "You probably use an ad blocker. About four in ten people in this country do, and most"
+    " of them have never thought about what it costs the sites they read every day.",
+    "I have used one for eleven years. Last month a small local news site I read most days"
+    " asked me to switch it off, and I decided to run an experiment with three sites.",
+    "The local site was fine: two banner ads on each page, one of them for a kitchen fitter"
+    " in my town. Nothing moved, nothing played, and the pages loaded quickly.",
+    "The national paper was a different matter. A muted video ad started playing in the corner"
+    " of every article, and the pages took twice as long to load on my laptop.",
+    "The recipe site was worse still. To reach a recipe for flapjacks I scrolled past eleven ads"
+    " and a long essay about the author's grandmother.",
+    "Here is what I concluded. The ad blocker was never really the problem; the ads on some"
+    " sites were, and the sites that keep their ads quiet deserve to be read with them.",
+]
+NEWSROOM = [
+    "Nine months after the Fenwick Ledger printed its last edition, a group of its former"
+    " reporters has launched a nonprofit news site to cover the town, funded largely by readers"
+    " who pay a monthly membership.",
+    "The Fenwick Record went live on Monday with four full-time journalists and a founding"
+    " membership of 1,400 households, each paying between $5 and $25 a month.",
+    "Its founding editor, Beatriz Coelho, spent 19 years at the Ledger, which closed in"
+    " February after its owner cut the newsroom to two people.",
+    "The Record raised about $410,000 before launch, including a grant from a regional"
+    " journalism foundation and gifts from local businesses.",
+    "Coelho said the decision not to charge for access was deliberate, because the people who"
+    " most need local news are often the least able to pay for it.",
+    "Similar nonprofit newsrooms have opened in more than 100 American towns in the past five"
+    " years, according to a count by a journalism research group.",
+]
+
+
+def test_a_columns_lede_that_asks_nothing_sure_and_shares_its_words_stays() -> None:
+    """At the text's edge one ask suffices, but not from a lone paragraph the
+    model reads as the story's that shares its words with the rest ("You
+    probably use an ad blocker ... I have used one for eleven years")."""
+    assert kept(COLUMN, headline="I switched my ad blocker off for three websites") == COLUMN
+
+
+def test_a_lede_that_speaks_to_and_as_no_one_stays() -> None:
+    """The model reads a news site funded by members as an appeal's opener;
+    at the text's start, speaking neither to the reader nor as the
+    publication, it is the story's lede."""
+    assert kept(NEWSROOM, headline="Months after the paper closed, a new newsroom opens") == (
+        NEWSROOM
+    )
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        ["Enjoying our coverage? Sign up for the morning newsletter."],
+        ["Our reporters keep this town informed. Support us from $2 a month."],
+    ],
+)
+def test_an_appeal_before_the_story_still_goes(opener: list[str]) -> None:
+    """The lede rule is for a run the model alone found: an ask before the
+    story still goes (and, as before, takes the model's reading of the lede
+    with it, which the run's evidence allows)."""
+    kept_text = kept([*opener, *NEWSROOM])
+    assert opener[0] not in kept_text
+    assert kept_text[-4:] == NEWSROOM[-4:]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from monitor.appeals.signals import (
     LEAVING,
+    PERSONS,
     PREPARE,
     QUOTE_MARKS,
     SCRIPTS,
@@ -54,11 +55,18 @@ LIST_ITEM = ("- ", "* ", "• ")  # how trafilatura's text renders list items
 _STEP = re.compile("|".join(STEPS.values()))
 _THIS_SITE = re.compile("|".join(THIS_SITE.values()))
 _LEAVING = re.compile("|".join(LEAVING.values()))
+_PERSONS = re.compile("|".join(PERSONS.values()))
 _HOW_TO_STEPS = 3
 
 
 def is_list_item(paragraph: str) -> bool:
     return paragraph.lstrip().startswith(LIST_ITEM)
+
+
+def speaks_to_or_as_anyone(paragraph: str) -> bool:
+    """Whether a paragraph holds a word to the reader or from the publication
+    (``PERSONS``), quoted or not."""
+    return _PERSONS.search(paragraph.lower()) is not None
 
 
 def is_how_to(paragraph: str) -> bool:

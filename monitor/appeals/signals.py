@@ -448,6 +448,14 @@ IMPERATIVES = frozenset(
     ]
 )
 
+# Per language (lowercase), a word to the reader or from the publication
+# ("you", "we", «вы», «наш», a verb to the reader): text with none of them
+# speaks to and as no one, as reporting does.
+PERSONS: dict[str, str] = {
+    "en": rf"{_EN_YOU}|\b(?:we|we're|we\u2019re|we've|we\u2019ve|our|ours|us)\b",
+    "ru": rf"{_RU_YOU}|(?<!\w)(?:мы|нас|нам|нами|наш\w*)(?!\w)",
+}
+
 # Per language (lowercase), the actions of an interface how-to ("open Settings,
 # tap your name, then pick Lumen+", «нажмите на аватар, перейдите в раздел»).
 # Three in one paragraph make it a story's service how-to (how to cancel, how

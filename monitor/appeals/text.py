@@ -26,6 +26,7 @@ from monitor.appeals.scoring import (
     is_reported,
     quotes_an_appeal,
     score,
+    speaks_to_or_as_anyone,
 )
 from monitor.appeals.segments import best_runs
 from monitor.appeals.signals import CREDITS, SUBJECTS
@@ -292,7 +293,9 @@ def _find_blocks(
     # The headline's words: a section under a subheading repeating them is the
     # story's (``_rule_blocks``, ``_runs``).
     headed = _stems(headline) if headline else set()
-    blocks = _rule_blocks(paragraphs, asks, words, labels, logits, about=about, headed=headed)
+    blocks = _rule_blocks(
+        paragraphs, asks, words, labels, logits, about=about, cohesion=cohesion, headed=headed
+    )
     evidence = _evidence(
         paragraphs,
         asks=asks,
@@ -438,6 +441,7 @@ def _rule_blocks(
     logits: Sequence[float],
     *,
     about: bool,
+    cohesion: Sequence[float | None],
     headed: AbstractSet[str] = frozenset(),
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
@@ -460,6 +464,17 @@ def _rule_blocks(
         sure = any(s.sure for s in scores[start : end + 1])
         sentences = [k for k in range(start, end + 1) if not labels[k]] or [start]
         if inside and not sure and max(logits[k] for k in sentences) < 0:
+            continue
+        # At the text's edge one ask suffices, but not from a lone paragraph the
+        # model reads as the story's and that shares a good part of its words
+        # with the rest of it: a column's lede ("You probably use an ad blocker.
+        # About four in ten people do ...") or its close.
+        if (
+            start == end
+            and not sure
+            and logits[start] < 0
+            and (cohesion[start] or 0.0) >= _TIED_COHESION
+        ):
             continue
         # Inside the text, a section whose subheading repeats the headline's
         # words ("Here's how to cancel" above, "How to cancel" here) is the
@@ -668,6 +683,17 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
+        # The text's opening, read as appeal text by the model alone, that
+        # speaks to no reader and as no publication ("Nine months after the
+        # Ledger closed, its reporters launched a news site funded by members")
+        # is the story's lede: an appeal before the story speaks to someone.
+        if (
+            first == 0
+            and not box
+            and not any(asks[k].ask for k in inside)
+            and not any(speaks_to_or_as_anyone(paragraphs[k]) for k in inside)
+        ):
+            continue
         # A lone paragraph, without a rule's ask, that shares a good part of its
         # words with the rest of the story is the story's, however it reads.
         if (
