@@ -56,6 +56,7 @@ _STEP = re.compile("|".join(STEPS.values()))
 _THIS_SITE = re.compile("|".join(THIS_SITE.values()))
 _LEAVING = re.compile("|".join(LEAVING.values()))
 _PERSONS = re.compile("|".join(PERSONS.values()))
+_SCRIPT = {language: re.compile(letters) for language, letters in SCRIPTS.items()}
 _HOW_TO_STEPS = 3
 
 
@@ -64,9 +65,15 @@ def is_list_item(paragraph: str) -> bool:
 
 
 def speaks_to_or_as_anyone(paragraph: str) -> bool:
-    """Whether a paragraph holds a word to the reader or from the publication
-    (``PERSONS``), quoted or not."""
-    return _PERSONS.search(paragraph.lower()) is not None
+    """Whether a paragraph holds a word to the reader or from a "we"
+    (``PERSONS``), quoted or not: a quoted source's "we" counts too. Russian
+    text is readied by ``PREPARE`` first, so a noun that ends like a verb to
+    the reader ("на сайте") is none."""
+    line = paragraph.lower()
+    for language, prepare in PREPARE.items():
+        if _SCRIPT[language].search(line):
+            line = prepare(line)
+    return _PERSONS.search(line) is not None
 
 
 def is_how_to(paragraph: str) -> bool:
@@ -175,6 +182,9 @@ class Scored:
     # Speaks as the publication ("we", "our"), outside quotes and reported
     # speech: the register of an appeal's story-like opener. Full scoring only.
     voice: bool = False
+    # Tells the reader to act, in an imperative of weight 2 or more at a
+    # sentence's start ("Sign up for alerts."): an ask whatever the rest says.
+    told: bool = False
 
 
 NOTHING = Scored(0, (), lead=False, ask=False, sure=False)
@@ -287,7 +297,7 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
     voice = not (partial or halve or text.masked != text.line) and _VOICE.search(text.masked)
     if not hits:
         return Scored(0, (), lead=False, ask=False, sure=False, voice=voice)
-    weight, reasons, lead, ask, sure = 0, dict[str, None](), False, False, False
+    weight, reasons, lead, ask, sure, told = 0, dict[str, None](), False, False, False, False
     for signal in hits:
         if signal.reason in reasons:
             continue
@@ -299,7 +309,8 @@ def score(paragraph: str, *, asks_only: bool = False, always_only: bool = False)
         lead = lead or signal.lead
         ask = ask or given >= 2
         sure = sure or given >= 3
+        told = told or (given >= 2 and signal.where == "sentence")
     ask = sure or (ask and text.words <= _ASK_MAX_WORDS)
     if not sure and is_how_to(paragraph):
         return NOTHING  # tried last: only a paragraph with some appeal signal pays for it
-    return Scored(min(weight, _WEIGHT_CAP), tuple(reasons), lead, ask, sure, voice)
+    return Scored(min(weight, _WEIGHT_CAP), tuple(reasons), lead, ask, sure, voice, told)

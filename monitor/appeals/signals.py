@@ -448,12 +448,15 @@ IMPERATIVES = frozenset(
     ]
 )
 
-# Per language (lowercase), a word to the reader or from the publication
-# ("you", "we", «вы», «наш», a verb to the reader): text with none of them
-# speaks to and as no one, as reporting does.
+# Per language (lowercase, readied by ``PREPARE``), a word to the reader or
+# from a "we" ("you", "we", «вы», «наш», a verb to the reader): text with none
+# of them speaks to and as no one, as reporting does. Not "us", which reads as
+# "US" once lowercased.
 PERSONS: dict[str, str] = {
-    "en": rf"{_EN_YOU}|\b(?:we|we're|we\u2019re|we've|we\u2019ve|our|ours|us)\b",
-    "ru": rf"{_RU_YOU}|(?<!\w)(?:мы|нас|нам|нами|наш\w*)(?!\w)",
+    "en": rf"{_EN_YOU}|\b(?:yours|yourself|yourselves|we|we're|we\u2019re|we've|we\u2019ve|our|"
+    r"ours|ourselves)\b",
+    "ru": rf"{_RU_YOU}|(?<!\w)(?:ты|тебя|тебе|тобой|тво\w+|мы|нас|нам|нами|"
+    r"наш(?:а|е|и|его|ей|ему|ем|им|ими|их|у)?)(?!\w)",  # noqa: RUF001
 }
 
 # Per language (lowercase), the actions of an interface how-to ("open Settings,

@@ -375,7 +375,8 @@ def _explainer_questions(
     return set(chain)
 
 
-_TIED_COHESION = 0.25  # see _runs: a lone paragraph this tied to the story stays
+_TIED_COHESION = 0.25  # a lone paragraph this tied to the story stays (_runs, _rule_blocks)
+_LEDE_WORDS = 15  # a lede's paragraphs are this long at least (_runs)
 _REACH_BACK = 3  # lead-in paragraphs a block may take before it
 _REACH_FLOOR = -3.0  # ... none with stronger evidence against it than this
 _REACH_SHARED = 2  # ... and each sharing this many words with the block at least
@@ -467,11 +468,15 @@ def _rule_blocks(
             continue
         # At the text's edge one ask suffices, but not from a lone paragraph the
         # model reads as the story's and that shares a good part of its words
-        # with the rest of it: a column's lede ("You probably use an ad blocker.
-        # About four in ten people do ...") or its close.
+        # with the rest of it, and that tells the reader to do nothing: a
+        # column's lede ("You probably use an ad blocker. About four in ten
+        # people do ...") or its close. "The vote is on Monday. Sign up for
+        # alerts." still tells.
         if (
-            start == end
+            not inside
+            and start == end
             and not sure
+            and not scores[start].told
             and logits[start] < 0
             and (cohesion[start] or 0.0) >= _TIED_COHESION
         ):
@@ -683,14 +688,18 @@ def _runs(
             and any(topic & _stems(paragraphs[k]) for k in inside)
         ):
             continue  # the model's evidence alone, on what the headline is about: the story's
-        # The text's opening, read as appeal text by the model alone, that
-        # speaks to no reader and as no publication ("Nine months after the
-        # Ledger closed, its reporters launched a news site funded by members")
-        # is the story's lede: an appeal before the story speaks to someone.
+        # The text's opening, read as appeal text by the model alone, in
+        # paragraphs of reporting's length that speak to no reader and as no
+        # "we", the first sharing its words with the story, is the story's lede
+        # ("Nine months after the Ledger closed, its reporters launched a news
+        # site funded by members"). A paywall's notice before the story ("Three
+        # free articles left this month.") is short and shares no words.
         if (
             first == 0
             and not box
+            and (cohesion[first] or 0.0) > _LONER_COHESION
             and not any(asks[k].ask for k in inside)
+            and all(words[k] >= _LEDE_WORDS for k in inside)
             and not any(speaks_to_or_as_anyone(paragraphs[k]) for k in inside)
         ):
             continue
