@@ -1247,7 +1247,7 @@ NEWSROOM = [
 ]
 
 
-def test_a_columns_lede_that_asks_nothing_sure_and_shares_its_words_stays() -> None:
+def test_a_columns_lede_that_tells_nothing_and_shares_its_words_stays() -> None:
     """At the text's edge one ask suffices, but not from a lone paragraph the
     model reads as the story's that shares its words with the rest ("You
     probably use an ad blocker ... I have used one for eleven years")."""
@@ -1274,7 +1274,9 @@ def test_a_lede_that_speaks_to_and_as_no_one_stays() -> None:
 )
 def test_an_appeal_before_the_story_still_goes(opener: list[str]) -> None:
     """The lede rule is for a run the model alone found: an ask before the
-    story still goes, with or without a word to the reader."""
+    story still goes, with or without a word to the reader. (Its run still
+    takes NEWSROOM's first paragraphs, which the model reads as appeal text,
+    with it, as before this rule: a known loss, not asserted either way.)"""
     kept_text = kept([*opener, *NEWSROOM])
     assert not set(opener) & set(kept_text)
     assert all(p in kept_text for p in NEWSROOM[2:])
@@ -1308,10 +1310,40 @@ def test_a_columns_close_that_tells_nothing_stays() -> None:
     assert kept(text, headline="I switched my ad blocker off for three websites") == text
 
 
+LONG_STORY = [
+    *STORY,
+    "Hospital managers welcomed the extra money but said it would barely cover rising energy"
+    " bills.",
+    "Teachers' unions said they would consider strikes if the pay freeze is not lifted by autumn.",
+    "The finance minister defended the freeze as the only way to keep the budget deficit in check.",
+    "Deputies will return to the budget in September, when the first spending figures are due.",
+]
+
+
 def test_a_story_line_with_an_ask_tacked_on_still_goes_at_the_end() -> None:
-    """The lone-paragraph rule is for lines that tell the reader nothing to do."""
-    close = STORY[-1] + " Sign up for our newsletter."
-    assert kept([*STORY[:-1], close]) == STORY[:-1]
+    """The lone-paragraph rule is for lines that tell the reader nothing to do:
+    this one shares the story's words and the model reads it as the story's,
+    but it tells (``Scored.told``)."""
+    close = "The governor will sign the budget this month. Sign up for alerts on the budget."
+    assert score(close).told
+    assert kept([*LONG_STORY, close]) == LONG_STORY
+
+
+def test_a_lede_that_speaks_as_a_we_still_goes() -> None:
+    """The lede rule is for reporting: an outlet speaking of itself as "we" at
+    the text's start is an appeal's opener, however long."""
+    lede = (
+        "We launched the Fenwick Record, a nonprofit news site for the town, nine months after"
+        " the Fenwick Ledger printed its last edition; we are funded largely by readers who pay"
+        " a monthly membership."
+    )
+    assert lede not in kept([lede, *NEWSROOM[1:]], headline="A new newsroom opens")
+
+
+def test_a_short_notice_sharing_the_storys_words_still_goes() -> None:
+    """The lede rule wants paragraphs of reporting's length (``_LEDE_WORDS``)."""
+    notice = ["Fenwick Record journalism is funded by members.", "Membership from $5 a month."]
+    assert notice[0] not in kept([*notice, *NEWSROOM])
 
 
 @pytest.mark.parametrize(

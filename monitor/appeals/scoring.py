@@ -262,9 +262,7 @@ def quotes_an_appeal(paragraph: str) -> bool:
         return False
     line = paragraph.lower()
     return any(
-        _is_quotation(line, m)
-        and score(m.group(0)[1:-1], asks_only=True).ask
-        and score(m.group(0)[1:-1]).sure
+        _is_quotation(line, m) and score(m.group(0)[1:-1], asks_only=True).sure
         for m in _QUOTED.finditer(line)
     )
 

@@ -461,18 +461,22 @@ PERSONS: dict[str, str] = {
 
 # Per language (lowercase), the actions of an interface how-to ("open Settings,
 # tap your name, then pick Lumen+", «нажмите на аватар, перейдите в раздел»).
-# Three in one paragraph make it a story's service how-to (how to cancel, how
-# to clear cookies), as a list is: 1 of the 16,249 training and tuning appeal
-# paragraphs has three, against 20 of the 18,133 paragraphs of the article sets
-# and the AEB truth. Not the verbs of an appeal's own form or ask ("enter your
-# email", "turn off your ad blocker", «введите», «отключите»), nor "sign in".
+# Three in one paragraph, none acting on ``THIS_SITE``, make it a story's
+# service how-to (how to cancel, how to clear cookies), as a list is: none of
+# the 16,249 training and tuning appeal paragraphs is one, against 17 of the
+# 15,259 paragraphs of the negative article sets in tools/appeal_data and 1 of
+# the 2,874 of the AEB truth (counted in round 14). Not the verbs of an
+# appeal's own form or ask ("enter your email", "turn off your ad blocker",
+# «введите», «отключите»), nor "sign in".
 STEPS: dict[str, str] = {
     "en": r"\b(?:click|tap|choose|select|pick|open|go to|press|scroll|toggle)\b",
     "ru": r"(?<!\w)(?:нажмите|выберите|откройте|перейдите|зайдите|найдите|отметьте)(?!\w)",
 }
-# Per language (lowercase), the site or page the reader is on: how-to steps
-# that act on it ("click the blocker's icon and choose to allow this site") are
-# an appeal's own.
+# Per language (lowercase), the site or page the reader is on, or any domain
+# name: how-to steps that act on it ("click the blocker's icon and choose to
+# allow this site") are an appeal's own. A story's steps that name a domain
+# ("go to lumenplus.com, click ...") are not taken for a how-to, the cautious
+# side.
 THIS_SITE: dict[str, str] = {
     "en": r"\b(?:this|our) (?:web)?(?:sites?|pages?|domain)\b|"
     r"\b[a-z0-9-]+\.(?:com|org|net|co\.uk)\b",
@@ -481,8 +485,9 @@ THIS_SITE: dict[str, str] = {
 }
 # Per language (lowercase), a reader told how to leave ("If you want to cancel,
 # you can do so in the app", «Если вы решите отменить подписку»): a story's
-# service line. No training or tuning appeal paragraph speaks of leaving so,
-# against 13 of the 17,740 paragraphs of the article sets and story sets. An
+# service line. None of the 16,249 training and tuning appeal paragraphs
+# speaks of leaving so, against 3 of the negative article sets' 15,259 and 7
+# of the looked-at on-topic story sets' 2,472 (counted in round 14). An
 # appeal's own line that also asks surely ("If you want to stop seeing this,
 # disable your ad blocker") is still an appeal's: see ``scoring.is_how_to``.
 LEAVING: dict[str, str] = {

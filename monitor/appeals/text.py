@@ -282,12 +282,13 @@ def _find_blocks(
     ]
     questions = set() if box else _explainer_questions(paragraphs, words, asks)
     # Lines the story owns however they read: an explainer's questions and a
-    # how-to's steps (``is_how_to``; not with a sure sign of an appeal in them),
-    # looked for only where the model or a rule leans to an appeal.
+    # story's service lines (``is_how_to``: a how-to's steps, how to leave; not
+    # with a sure sign of an appeal in them, which ``score`` already treats
+    # so), looked for only where the model leans towards an appeal.
     story_lines = questions | {
         k
         for k, p in enumerate(paragraphs)
-        if (logits[k] > _RULES_FLOOR or asks[k].ask) and not asks[k].sure and is_how_to(p)
+        if logits[k] > _RULES_FLOOR and not asks[k].sure and is_how_to(p)
     }
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
     # The headline's words: a section under a subheading repeating them is the
@@ -920,17 +921,21 @@ def strip_appeal_text(
     """Split extracted paragraphs into those kept and the appeals removed, with reasons.
 
     Removes a whole appeal block (lead-in, body, heading, buttons) at once. At the
-    start or end of the text one ask to the reader suffices; inside the text it
-    wants stronger evidence. Does not touch third-person reporting about appeals:
-    quoted and reported speech count for less, asks must address the reader, and
-    list items, a how-to's steps and lines on how to leave (``is_how_to``), and
-    a Q&A explainer's questions are never read as appeals on their own.
+    start or end of the text one ask to the reader suffices (not from a lone
+    paragraph the model reads as the story's, tied to it by its words, that
+    tells the reader to do nothing); inside the text it wants stronger
+    evidence. Does not touch third-person reporting about appeals: quoted and
+    reported speech count for less, asks must address the reader, list items
+    are never read as appeals, nor are a how-to's steps and lines on how to
+    leave (``is_how_to``) without a sure sign, nor a Q&A explainer's questions
+    on their own; a lede the model alone reads as an appeal, speaking to no
+    reader and as no "we", stays.
     ``box``: the paragraphs are one box's lines, not an article, so an appeal
     may take them all; ``around`` holds the article's text before and after the
     box, read for context only; ``headline`` is the article's title: what the
     model alone reads as an appeal stays when it speaks of what the headline is
     about, and anywhere in a story whose headline (or lede) names an appeal as
-    its subject (``SUBJECTS``) or whose opening quotes one.
+    its subject (``SUBJECTS``) or whose opening quotes one a rule is sure of.
     """
     blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
     dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
