@@ -625,6 +625,26 @@ def test_an_appeal_takes_the_story_like_opener_that_speaks_of_it() -> None:
     assert _reached(paragraphs, (5, 6), [-1.0] * 4 + [-2.0, 8.0, 8.0]) == 4
 
 
+def test_a_lead_in_stops_at_a_line_the_story_owns() -> None:
+    """The opener that would go with the appeal stays when it is one of the
+    ``story_lines`` (an explainer's question, a how-to's steps)."""
+    appeal = [
+        "The Ledger press on Mill Street printed its first edition in 1921.",
+        "Chip in $5 and keep the Ledger press running.",
+        "Chip in",
+    ]
+    paragraphs = BUDGET + appeal
+    found = _reach_back(
+        _Block(5, 6, ("ask",)),
+        paragraphs,
+        evidence=[-1.0] * 4 + [-2.0, 8.0, 8.0],
+        labels=[0] * 6 + [2],
+        words=[len(p.split()) for p in paragraphs],
+        story_lines={4},
+    )
+    assert found.start == 5
+
+
 def test_the_story_s_last_paragraph_stays_before_an_appeal_on_its_subject() -> None:
     """The last paragraph shares a word with the ask ("hospital"), but more with
     the story before it: it is the story's."""
