@@ -178,9 +178,11 @@ def injection(corpus: Corpus, sets: list[AppealSet], show_misses: bool) -> None:
     for appeal_set in sets:
         kinds = sorted({a.kind for a in appeal_set.appeals})
         langs = sorted({a.lang for a in appeal_set.appeals})
-        role = {"heldout": "HELD OUT", "tuning": "TUNING (model trained on it)"}.get(
-            appeal_set.role, f"{appeal_set.role.upper()} (given with --appeals)"
-        )
+        role = {
+            "heldout": "HELD OUT",
+            "spent": "SPENT (held out, then its misses looked at; not trained on)",
+            "tuning": "TUNING (model trained on it)",
+        }.get(appeal_set.role, f"{appeal_set.role.upper()} (given with --appeals)")
         print(
             f"-- {role} set '{appeal_set.name}': {len(appeal_set.appeals)} appeals "
             f"({', '.join(kinds)}; {', '.join(langs)})"

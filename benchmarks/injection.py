@@ -17,11 +17,13 @@ first measured with the round-8 code; asked for the real-world mix) and
 real-world mix made hard) and ``heldout10.json`` (likewise, first measured
 with the round-10 code) and ``heldout11.json`` (likewise, first measured
 with the round-13 code). ``heldout7.json``'s misses were looked at in round
-11: it is spent, as ``heldout4.json`` is. A set may carry ``first_look``:
-per layout, [removed %, recall lost] as measured once, with the code of the day,
-when the set was still unseen. ``--appeals FILE`` injects any set of the same
-format, such as the model's training sets in ``tools/appeal_data`` with a model
-trained without them (``--model``): a cross-check by authors it never read.
+11: it is spent, as ``heldout4.json`` is; since round 14 their role says so
+("spent": printed apart from the held-out sets, and never trained on). A set
+may carry ``first_look``: per layout, [removed %, recall lost] as measured
+once, with the code of the day, when the set was still unseen. ``--appeals
+FILE`` injects any set of the same format, such as the model's training sets in
+``tools/appeal_data`` with a model trained without them (``--model``): a
+cross-check by authors it never read.
 
 A layout says how an appeal sits in the article: as plain ``<p>`` paragraphs at
 the end or in the middle of the article body, or as a box (a ``<div>`` with a
@@ -66,7 +68,7 @@ class AppealSet:
     name: str
     note: str  # how the set was used: tuned on, or held out
     appeals: tuple[Appeal, ...]
-    role: str = "tuning"  # "tuning" or "heldout"
+    role: str = "tuning"  # "tuning", "heldout" or "spent"
     # per layout name: [removed %, recall lost or None], measured while unseen
     first_look: dict[str, list[float | None]] = field(default_factory=dict)
 
