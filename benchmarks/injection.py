@@ -16,7 +16,8 @@ first measured with the round-8 code; asked for the real-world mix) and
 ``heldout9.json`` (likewise, first measured with the round-9 code; the
 real-world mix made hard) and ``heldout10.json`` (likewise, first measured
 with the round-10 code) and ``heldout11.json`` (likewise, first measured
-with the round-13 code). ``heldout7.json``'s misses were looked at in round
+with the round-13 code) and ``heldout12.json`` (likewise, first measured with
+the round-14 code). ``heldout7.json``'s misses were looked at in round
 11: it is spent, as ``heldout4.json`` is; since round 14 their role says so
 ("spent": printed apart from the held-out sets, and never trained on). A set
 may carry ``first_look``: per layout, [removed %, recall lost] as measured

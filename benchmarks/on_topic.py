@@ -9,7 +9,8 @@ or "tuning" (its cuts were looked at and fixed: ``heldout_stories.json``,
 ``heldout_stories2.json``, ``heldout_stories3.json`` and, in round 11,
 ``heldout_stories4.json`` and, in round 14, ``heldout_stories6.json``,
 ``heldout_stories7.json`` and ``heldout_stories8.json``, after their first
-looks); ``heldout_stories5.json`` and ``heldout_stories9.json`` are held out.
+looks); ``heldout_stories5.json``, ``heldout_stories9.json`` and
+``heldout_stories10.json`` are held out.
 Each story is served as a plain news page (headline, paragraphs, a subheading
 as ``<h2>``, a closing credit as a paragraph) and extracted; a paragraph counts
 as kept when its words are in the extracted text. Until round 13 a closing
