@@ -56,7 +56,6 @@ _STEP = re.compile("|".join(STEPS.values()))
 _THIS_SITE = re.compile("|".join(THIS_SITE.values()))
 _LEAVING = re.compile("|".join(LEAVING.values()))
 _PERSONS = re.compile("|".join(PERSONS.values()))
-_SCRIPT = {language: re.compile(letters) for language, letters in SCRIPTS.items()}
 _HOW_TO_STEPS = 3
 
 
@@ -70,9 +69,9 @@ def speaks_to_or_as_anyone(paragraph: str) -> bool:
     text is readied by ``PREPARE`` first, so a noun that ends like a verb to
     the reader ("на сайте") is none."""
     line = paragraph.lower()
-    for language, prepare in PREPARE.items():
-        if _SCRIPT[language].search(line):
-            line = prepare(line)
+    for table in _TABLES:
+        if table.prepare and table.script.search(line):
+            line = table.prepare(line)
     return _PERSONS.search(line) is not None
 
 
