@@ -1378,3 +1378,10 @@ def test_a_short_notice_sharing_the_storys_words_still_goes() -> None:
 )
 def test_words_to_the_reader_or_from_a_we(paragraph: str, speaks: bool) -> None:
     assert speaks_to_or_as_anyone(paragraph) is speaks
+
+
+def test_a_protected_paragraph_stays_and_the_rest_of_its_block_goes() -> None:
+    kept_text, removals = strip_appeal_text(STORY + DONATION, protected={len(STORY) + 2})
+
+    assert kept_text == [*STORY, DONATION[2]]
+    assert [r.text for r in removals] == ["\n".join(DONATION[:2]), "\n".join(DONATION[3:])]

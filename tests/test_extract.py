@@ -179,6 +179,80 @@ def test_remove_selector_drops_a_box_and_says_so() -> None:
     ]
 
 
+BRIDGE_NEWS = [
+    "The city council approved the construction of a new bridge across the Volga on"
+    " Tuesday, ending a dispute that had lasted three years.",
+    "The bridge will carry four lanes of traffic and a tram line, and is due to open in"
+    " 2029, the council's transport committee said.",
+    "Residents of the eastern districts, who now wait up to forty minutes at the old"
+    " crossing, welcomed the vote at a public hearing.",
+    "Opponents had argued that the project would cost more than the city could afford,"
+    " and that a tunnel would disturb less of the riverbank.",
+    "The committee's chair said the final design kept the riverside park intact and that"
+    " federal funds would cover half of the cost.",
+]
+BRIDGE_ASK = [
+    "Our reporting depends on you.",
+    "Support our journalism: become a member today from $5 a month.",
+]
+# Plain paragraphs in a neutral article: only the text layer can tell the ask.
+BRIDGE_PAGE = (
+    "<html><head><title>Council approves the new bridge</title></head><body>"
+    "<nav><a href='/'>Home</a></nav><article class='story'>"
+    + "".join(f"<p>{p}</p>" for p in [*BRIDGE_NEWS, *BRIDGE_ASK])
+    + "</article><footer>City Paper</footer></body></html>"
+)
+
+
+def test_the_text_layer_spares_what_a_keep_selector_holds() -> None:
+    """`keep` is the user's word that a site's text is no appeal: the text
+    layer's cuts spare it as the markup layers do (a feed's `keep: [article]`
+    turns appeal removal off for that site)."""
+    plain = extract_article(BRIDGE_PAGE)
+    assert lines(plain.text) == BRIDGE_NEWS
+    assert [r.text for r in appeals_removed(plain)] == ["\n".join(BRIDGE_ASK)]
+
+    kept = extract_article(BRIDGE_PAGE, keep=(".story",))
+    assert lines(kept.text) == [*BRIDGE_NEWS, *BRIDGE_ASK]
+    assert appeals_removed(kept) == []
+
+    elsewhere = extract_article(BRIDGE_PAGE, keep=("footer", ".nothing"))
+    assert elsewhere == plain
+
+
+@pytest.mark.parametrize(
+    "name", ["selectors", "paywall-meter", "newsletter-box", "russian-donation"]
+)
+def test_keeping_the_body_turns_appeal_removal_off(name: str) -> None:
+    plain = extract_article(page(name))
+    kept = extract_article(page(name), keep=("body",))
+
+    assert appeals_removed(plain)
+    assert appeals_removed(kept) == []
+    assert set(lines(plain.text)) <= set(lines(kept.text))
+
+
+def test_a_kept_paragraph_stays_while_the_rest_of_its_block_goes() -> None:
+    one = extract_article(BRIDGE_PAGE, keep=('p:contains("become a member")',))
+
+    assert lines(one.text) == [*BRIDGE_NEWS, BRIDGE_ASK[1]]
+    assert [r.text for r in appeals_removed(one)] == [BRIDGE_ASK[0]]
+
+
+def test_a_kept_element_spares_only_whole_paragraphs_of_its_own() -> None:
+    """Words of a paragraph that merely recur inside a kept element do not
+    spare it: its words must run in the element's text as whole words."""
+    page_with_quote = BRIDGE_PAGE.replace(
+        "<footer>City Paper</footer>",
+        "<aside class='quote'>Support our journalism: become a member</aside>"
+        "<footer>City Paper</footer>",
+    )
+
+    assert appeals_removed(extract_article(page_with_quote, keep=(".quote",))) == (
+        appeals_removed(extract_article(page_with_quote))
+    )
+
+
 def test_article_survives_pickling_for_the_process_pool() -> None:
     article = extract_article(page("paywall-meter"))
 

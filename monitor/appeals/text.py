@@ -12,6 +12,7 @@ Removals from both are merged, with the reasons of each."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -917,6 +918,7 @@ def strip_appeal_text(
     box: bool = False,
     around: tuple[Sequence[str], Sequence[str]] = ((), ()),
     headline: str | None = None,
+    protected: AbstractSet[int] = frozenset(),
 ) -> tuple[list[str], list[Removal]]:
     """Split extracted paragraphs into those kept and the appeals removed, with reasons.
 
@@ -936,12 +938,19 @@ def strip_appeal_text(
     model alone reads as an appeal stays when it speaks of what the headline is
     about, and anywhere in a story whose headline (or lede) names an appeal as
     its subject (``SUBJECTS``) or whose opening quotes one a rule is sure of.
+    ``protected``: indices of paragraphs the user said are never appeals (a
+    feed's ``keep`` selectors): they stay, though the rest of a block around
+    them goes.
     """
     blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
-    dropped = {k for b in blocks for k in range(b.start, b.end + 1)}
+    dropped: set[int] = set()
+    removals = []
+    for block in blocks:
+        gone = [k for k in range(block.start, block.end + 1) if k not in protected]
+        dropped.update(gone)
+        # One removal per stretch the protected paragraphs leave of the block.
+        for _, stretch in itertools.groupby(enumerate(gone), lambda pair: pair[1] - pair[0]):
+            text = "\n".join(paragraphs[k].strip() for _, k in stretch)
+            removals.append(Removal(text, block.reason))
     kept = [p for k, p in enumerate(paragraphs) if k not in dropped]
-    removals = [
-        Removal("\n".join(p.strip() for p in paragraphs[b.start : b.end + 1]), b.reason)
-        for b in blocks
-    ]
     return kept, removals
