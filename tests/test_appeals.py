@@ -1380,6 +1380,38 @@ def test_words_to_the_reader_or_from_a_we(paragraph: str, speaks: bool) -> None:
     assert speaks_to_or_as_anyone(paragraph) is speaks
 
 
+@pytest.mark.parametrize(
+    ("line", "ask"),
+    [
+        (
+            "Opponents had argued that the project would cost more than the city could afford,"
+            " and that a tunnel would disturb less of the riverbank.",
+            [
+                "Our reporting depends on you.",
+                "Support our journalism: become a member from $5 a month.",
+            ],
+        ),
+        (
+            "Деньги на строительство новых больниц выделят из федерального бюджета"
+            " в течение трех лет.",
+            [
+                "Наша редакция работает благодаря вам.",
+                "Поддержите нас: оформите ежемесячное пожертвование от 300 рублей.",
+            ],
+        ),
+    ],
+    ids=["en-afford", "ru-money"],
+)
+def test_a_story_line_the_model_is_sure_of_does_not_join_the_appeal_below(
+    line: str, ask: list[str]
+) -> None:
+    """A short story line beside an appeal that speaks of money ("could afford",
+    «деньги») uses an appeal's words, but the model reads it surely as the
+    story's: the appeal does not grow over it."""
+    story = RU_STORY if ask[0].startswith("Наша") else STORY
+    assert kept([*story, line, *ask]) == [*story, line]
+
+
 def test_a_protected_paragraph_stays_and_the_rest_of_its_block_goes() -> None:
     kept_text, removals = strip_appeal_text(STORY + DONATION, protected={len(STORY) + 2})
 
