@@ -29,6 +29,7 @@ from monitor.appeals import (
     strip_appeal_containers,
     strip_appeal_text,
 )
+from monitor.appeals.kept import KeptLines
 from monitor.errors import ExtractError
 from monitor.model import Article, Removal
 
@@ -66,10 +67,10 @@ def extract_article(
     """Extract the article of one page, without appeals; say what was removed and why.
 
     ``remove`` holds CSS selectors dropped before extraction; ``keep`` holds CSS
-    selectors whose text is never removed as an appeal, by the markup layers or
-    the text layer. Raises ExtractError, and nothing else, when the page is
-    empty, not HTML, holds no article text, or a selector is invalid. Does not
-    fetch the page and does not follow links.
+    selectors that the markup layers never drop (nor what holds them), and whose
+    lines the text layer never removes (``KeptLines``). Raises ExtractError, and
+    nothing else, when the page is empty, not HTML, holds no article text, or a
+    selector is invalid. Does not fetch the page and does not follow links.
     """
     where = f" ({url})" if url else ""
     removed: list[Removal] = []
@@ -77,7 +78,6 @@ def extract_article(
         root = _parse(html, where)
         removed += _drop_selected(root, remove)
         kept = [element for selector in keep for element in _compile(selector)(root)]
-        kept_texts = [f" {text} " for e in kept if (text := _normalized(e.text_content()))]
         body = root.find("body")
         article = main_content(root if body is None else body)
         removed += strip_appeal_containers(root, keep=kept, article=article)
@@ -85,6 +85,7 @@ def extract_article(
         headlines = _headlines(root, title)
         removed += strip_appeal_boxes(root, keep=kept, article=article, headline=title)
         drop_never_text(root, article)  # after the appeal layers read the buttons
+        kept_lines = KeptLines.of(kept)  # after that drop, as trafilatura will see them
         # Precision mode drops link lists, bylines and promo lines that the default
         # keeps, for a recall cost the benchmark shows to be small.
         document = trafilatura.bare_extraction(
@@ -97,7 +98,7 @@ def extract_article(
     if _word_count(paragraphs) < _MIN_ARTICLE_WORDS:
         raise ExtractError(f"no article text found in the page{where}")
     kept_paragraphs, text_removed = strip_appeal_text(
-        paragraphs, headline=title, protected=_within(paragraphs, kept_texts)
+        paragraphs, headline=title, protected=kept_lines.holding(paragraphs)
     )
     if _word_count(kept_paragraphs) < _MIN_ARTICLE_WORDS:
         raise ExtractError(f"the page's only text is an appeal{where}")
@@ -127,19 +128,6 @@ def _headlines(root: HtmlElement, title: str | None) -> frozenset[str]:
     that repeats it is metadata, and would count twice against the rules."""
     texts = [title or "", *(h.text_content() for h in root.iter("h1", "title"))]
     return frozenset(n for text in texts if (n := _normalized(text)))
-
-
-def _within(paragraphs: list[str], kept_texts: list[str]) -> frozenset[int]:
-    """The paragraphs whose words run, in order, inside a kept element's text
-    (each normalised and padded with spaces, so that a match is of whole words):
-    trafilatura's lines are an element's text, its whitespace and markup aside."""
-    if not kept_texts:
-        return frozenset()
-    return frozenset(
-        k
-        for k, paragraph in enumerate(paragraphs)
-        if (words := _normalized(paragraph)) and any(f" {words} " in t for t in kept_texts)
-    )
 
 
 def _word_count(paragraphs: list[str]) -> int:

@@ -1417,3 +1417,19 @@ def test_a_protected_paragraph_stays_and_the_rest_of_its_block_goes() -> None:
 
     assert kept_text == [*STORY, DONATION[2]]
     assert [r.text for r in removals] == ["\n".join(DONATION[:2]), "\n".join(DONATION[3:])]
+
+
+def test_a_protected_ask_neither_starts_an_appeal_nor_lends_it_words() -> None:
+    """A line the user keeps is the story's: its neighbours are judged without
+    it, so a story's "How to help" section stays whole."""
+    section = [
+        "How to help",
+        "Support the food bank: donate tinned food at any branch of the city library.",
+        "Volunteers are welcome too.",
+    ]
+    assert kept([*STORY, *section]) == STORY
+
+    assert strip_appeal_text([*STORY, *section], protected={len(STORY) + 1}) == (
+        [*STORY, *section],
+        [],
+    )

@@ -206,8 +206,7 @@ BRIDGE_PAGE = (
 
 def test_the_text_layer_spares_what_a_keep_selector_holds() -> None:
     """`keep` is the user's word that a site's text is no appeal: the text
-    layer's cuts spare it as the markup layers do (a feed's `keep: [article]`
-    turns appeal removal off for that site)."""
+    layer's cuts spare it as the markup layers do."""
     plain = extract_article(BRIDGE_PAGE)
     assert lines(plain.text) == BRIDGE_NEWS
     assert [r.text for r in appeals_removed(plain)] == ["\n".join(BRIDGE_ASK)]
@@ -239,18 +238,36 @@ def test_a_kept_paragraph_stays_while_the_rest_of_its_block_goes() -> None:
     assert [r.text for r in appeals_removed(one)] == [BRIDGE_ASK[0]]
 
 
-def test_a_kept_element_spares_only_whole_paragraphs_of_its_own() -> None:
-    """Words of a paragraph that merely recur inside a kept element do not
-    spare it: its words must run in the element's text as whole words."""
-    page_with_quote = BRIDGE_PAGE.replace(
-        "<footer>City Paper</footer>",
-        "<aside class='quote'>Support our journalism: become a member</aside>"
-        "<footer>City Paper</footer>",
-    )
+def test_a_line_outside_the_kept_element_is_not_spared_by_its_words() -> None:
+    """The kept story says "donate"; the appeal's "Donate" button after it still
+    goes. (Without `keep`, the appeal takes the story's last line with it.)"""
+    help_line = "Residents who want to help can donate to the flood relief fund."
+    story = "<div class='story-body'>" + "".join(f"<p>{p}</p>" for p in BRIDGE_NEWS)
+    story += f"<p>{help_line}</p></div>"
+    html = BRIDGE_PAGE.replace("".join(f"<p>{p}</p>" for p in BRIDGE_NEWS), story)
+    html = html.replace("</article>", "<p>Donate</p></article>")
+    assert lines(extract_article(html).text) == BRIDGE_NEWS
 
-    assert appeals_removed(extract_article(page_with_quote, keep=(".quote",))) == (
-        appeals_removed(extract_article(page_with_quote))
+    kept = extract_article(html, keep=(".story-body",))
+
+    assert lines(kept.text) == [*BRIDGE_NEWS, help_line]
+    assert [r.text for r in appeals_removed(kept)] == ["\n".join([*BRIDGE_ASK, "Donate"])]
+
+
+def test_kept_text_is_traced_through_minified_markup_and_inline_code() -> None:
+    """No whitespace between the blocks, a script inside a kept paragraph, a
+    soft hyphen: trafilatura's lines still trace back to the kept element."""
+    ask = (
+        "<p>Our reporting depends on you.</p><p>Support our jour\u00adnalism<script>var a = 1;"
+        "</script>: become a member today from $5 a month.</p>"
     )
+    html = BRIDGE_PAGE.replace("".join(f"<p>{p}</p>" for p in BRIDGE_ASK), ask)
+    assert appeals_removed(extract_article(html))
+
+    kept = extract_article(html, keep=("body",))
+
+    assert lines(kept.text)[-2:] == BRIDGE_ASK
+    assert appeals_removed(kept) == []
 
 
 def test_article_survives_pickling_for_the_process_pool() -> None:

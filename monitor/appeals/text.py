@@ -21,6 +21,7 @@ from typing import overload
 
 from monitor.appeals.model import content_words, model, stem, tokens
 from monitor.appeals.scoring import (
+    NOTHING,
     Scored,
     is_how_to,
     is_list_item,
@@ -45,12 +46,13 @@ _MIDDLE_EVIDENCE = 3  # weight an appeal inside the text needs, from two kinds o
 # heading, a "we" paragraph before an ask is as likely the blog's own text.
 _EXTEND = 2
 _EXTEND_MAX_WORDS = 40
-# ... and none the model reads this surely as the story's: "the project would
-# cost more than the city could afford" speaks of money, not for the appeal
-# below it. On the out-of-author check, story paragraphs cut around an appeal
-# fell from 1.685 / 1.971 % (end / middle) to 1.556 / 1.729 %, for 0.11 / 0.01
-# points fewer appeal paragraphs removed (-5: 1.610 / 1.801 % for 0.01; -2:
-# 1.523 / 1.696 % for 0.14 / 0.03).
+# ... and none the model reads this surely as the story's, whatever appeal
+# words it uses (``_joins``): "the project would cost more than the city could
+# afford" speaks of money, not for the appeal below it. On the out-of-author
+# check, story paragraphs cut around an appeal fell from 1.685 / 1.971 % (end /
+# middle) to 1.556 / 1.729 %, for 0.11 / 0.01 points fewer appeal paragraphs
+# removed. Other floors: -5 gave 1.610 / 1.801 % for 0.01 / 0.01 points, -2
+# gave 1.523 / 1.696 % for 0.14 / 0.03.
 _JOIN_FLOOR = -3.0
 _HEADING_WORDS = 8
 _BUTTON_WORDS = 6
@@ -251,9 +253,10 @@ class _Scores(Sequence[Scored]):
     """Full paragraph scores, computed on first use: only paragraphs in and
     around a possible appeal need more than the asks-only score."""
 
-    def __init__(self, paragraphs: Sequence[str]) -> None:
+    def __init__(self, paragraphs: Sequence[str], protected: AbstractSet[int]) -> None:
         self._paragraphs = paragraphs
-        self._cache: dict[int, Scored] = {}
+        # A protected paragraph (``strip_appeal_text``) has no appeal words to join by.
+        self._cache: dict[int, Scored] = dict.fromkeys(protected, NOTHING)
 
     def __len__(self) -> int:
         return len(self._paragraphs)
@@ -276,11 +279,18 @@ def _find_blocks(
     box: bool,
     around: tuple[Sequence[str], Sequence[str]],
     headline: str | None,
+    protected: AbstractSet[int],
 ) -> list[_Block]:
     logits, cohesion = _read(paragraphs, around)
+    # What the user keeps is read as the story's surest line: it neither
+    # starts an appeal nor lends its words to one around it.
+    for k in protected:
+        logits[k] = -_LOGIT_CLIP
     words = [len(p.split()) for p in paragraphs]
     asks = [
-        score(p, asks_only=True)
+        NOTHING
+        if k in protected
+        else score(p, asks_only=True)
         if logits[k] > _RULES_FLOOR or words[k] <= _ALWAYS_READ_WORDS
         else score(p, always_only=True)
         for k, p in enumerate(paragraphs)
@@ -294,17 +304,29 @@ def _find_blocks(
     # story's service lines (``is_how_to``: a how-to's steps, how to leave; not
     # with a sure sign of an appeal in them, which ``score`` already treats
     # so), looked for only where the model leans towards an appeal.
-    story_lines = questions | {
-        k
-        for k, p in enumerate(paragraphs)
-        if logits[k] > _RULES_FLOOR and not asks[k].sure and is_how_to(p)
-    }
+    story_lines = (
+        protected
+        | questions
+        | {
+            k
+            for k, p in enumerate(paragraphs)
+            if logits[k] > _RULES_FLOOR and not asks[k].sure and is_how_to(p)
+        }
+    )
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
     # The headline's words: a section under a subheading repeating them is the
     # story's (``_rule_blocks``, ``_runs``).
     headed = _stems(headline) if headline else set()
     blocks = _rule_blocks(
-        paragraphs, asks, words, labels, logits, about=about, cohesion=cohesion, headed=headed
+        paragraphs,
+        asks,
+        words,
+        labels,
+        logits,
+        about=about,
+        cohesion=cohesion,
+        headed=headed,
+        protected=protected,
     )
     evidence = _evidence(
         paragraphs,
@@ -454,12 +476,13 @@ def _rule_blocks(
     about: bool,
     cohesion: Sequence[float | None],
     headed: AbstractSet[str] = frozenset(),
+    protected: AbstractSet[int] = frozenset(),
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
     if not any(s.ask or s.lead for s in asks):
         return []  # the common case: no rule block can start anywhere
-    scores = _Scores(paragraphs)
+    scores = _Scores(paragraphs, protected)
     blocks: list[_Block] = []
     taken = -1
     for first, last in _seeds(asks):
@@ -947,10 +970,13 @@ def strip_appeal_text(
     about, and anywhere in a story whose headline (or lede) names an appeal as
     its subject (``SUBJECTS``) or whose opening quotes one a rule is sure of.
     ``protected``: indices of paragraphs the user said are never appeals (a
-    feed's ``keep`` selectors): they stay, though the rest of a block around
-    them goes.
+    feed's ``keep`` selectors): they stay, read as the story's surest lines, so
+    that they neither start an appeal nor join one; an appeal beside them that
+    is one on its own still goes, in stretches around them.
     """
-    blocks = _find_blocks(paragraphs, box=box, around=around, headline=headline)
+    blocks = _find_blocks(
+        paragraphs, box=box, around=around, headline=headline, protected=protected
+    )
     dropped: set[int] = set()
     removals = []
     for block in blocks:
