@@ -23,13 +23,13 @@ from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
 
 from monitor.appeals import (
+    KeptLines,
     is_detached,
     main_content,
     strip_appeal_boxes,
     strip_appeal_containers,
     strip_appeal_text,
 )
-from monitor.appeals.kept import KeptLines
 from monitor.errors import ExtractError
 from monitor.model import Article, Removal
 
@@ -85,7 +85,9 @@ def extract_article(
         headlines = _headlines(root, title)
         removed += strip_appeal_boxes(root, keep=kept, article=article, headline=title)
         drop_never_text(root, article)  # after the appeal layers read the buttons
-        kept_lines = KeptLines.of(kept)  # after that drop, as trafilatura will see them
+        # After that drop, as trafilatura will see them: a kept element it took
+        # (a <footer>, or one inside it) holds no line of the text.
+        kept_lines = KeptLines.of([e for e in kept if not is_detached(e, root)])
         # Precision mode drops link lists, bylines and promo lines that the default
         # keeps, for a recall cost the benchmark shows to be small.
         document = trafilatura.bare_extraction(

@@ -1413,10 +1413,10 @@ def test_a_story_line_the_model_is_sure_of_does_not_join_the_appeal_below(
 
 
 def test_a_protected_paragraph_stays_and_the_rest_of_its_block_goes() -> None:
-    kept_text, removals = strip_appeal_text(STORY + DONATION, protected={len(STORY) + 2})
+    kept_text, removals = strip_appeal_text(STORY + DONATION, protected={len(STORY) + 3, 99, -1})
 
-    assert kept_text == [*STORY, DONATION[2]]
-    assert [r.text for r in removals] == ["\n".join(DONATION[:2]), "\n".join(DONATION[3:])]
+    assert kept_text == [*STORY, DONATION[3]]
+    assert [r.text for r in removals] == ["\n".join(DONATION[:3]), "\n".join(DONATION[4:])]
 
 
 def test_a_protected_ask_neither_starts_an_appeal_nor_lends_it_words() -> None:
@@ -1433,3 +1433,40 @@ def test_a_protected_ask_neither_starts_an_appeal_nor_lends_it_words() -> None:
         [*STORY, *section],
         [],
     )
+
+
+def test_a_protected_sure_ask_lends_no_evidence_to_the_lines_around_it() -> None:
+    """Two lines that tell the reader what they can do, around a kept line that
+    is an appeal's sure ask: judged without it, as around a story line, they stay."""
+    around = [
+        "The full budget is on the parliament's website, where you can read it.",
+        "Questions can be sent to the finance committee, which will answer you.",
+    ]
+    ask = "Support our journalism: become a member from $5 a month."
+    line = "The budget passed by 41 votes to 12 after a long debate in the chamber."
+    text = [*STORY[:2], around[0], ask, around[1], *STORY[2:]]
+    assert kept([*STORY[:2], around[0], line, around[1], *STORY[2:]]) == [
+        *STORY[:2],
+        around[0],
+        line,
+        around[1],
+        *STORY[2:],
+    ]
+    assert around[0] not in kept(text)
+
+    assert strip_appeal_text(text, protected={3}) == (text, [])
+
+
+def test_a_protected_ask_starts_no_block_to_take_its_neighbour() -> None:
+    """A story line about money joins an ask after it; kept by the user, the ask
+    is the story's, and its neighbour is judged alone, as without the ask."""
+    line = "The paper's advertising revenue fell last year."
+    ask = "Support our journalism: become a member from $5 a month."
+    assert kept([*STORY, line]) == [*STORY, line]
+    assert kept([*STORY, line, ask]) == STORY
+
+    assert kept_text_protected([*STORY, line, ask], {len(STORY) + 1}) == [*STORY, line, ask]
+
+
+def kept_text_protected(paragraphs: list[str], protected: set[int]) -> list[str]:
+    return strip_appeal_text(paragraphs, protected=protected)[0]

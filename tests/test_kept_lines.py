@@ -26,8 +26,36 @@ def kept_lines(html: str, selector: str = ".k") -> KeptLines:
         ("<table class=k><tr><td>1</td><td>Kyle Busch</td></tr></table>", ["| 1 | Kyle Busch |"]),
         ("<div class=k>Bare text, line one\nand line two</div>", ["Bare text, line one"]),
         ("<p class=k>Dear <!-- a note --> readers</p>", ["Dear readers,"]),
+        ("<p class=k>Support\u200e us \u202bto\u202cday</p>", ["Support us today"]),
+        (
+            "<table class=k><tr><td>1</td><td>Ann</td></tr><tr><td>2</td><td>Bo</td></tr></table>",
+            ["| 1 | Ann |", "| 2 | Bo |"],
+        ),
+        ("<table class=k><tr><td>Support us<br>today</td></tr></table>", ["| Support us today |"]),
+        ("<ul class=k><li><p>Give</p><p>monthly</p></li></ul>", ["- Give monthly"]),
+        ("<div class=k>Intro<p>Para</p>after</div>", ["Intro", "Para", "after"]),
+        ("<p class=k>Filed <time>5 May</time> by the desk</p>", ["Filed by the desk"]),
+        (
+            "<p class=k><q>Please support us</q>: become a member</p>",
+            ["Please support us", ": become a member"],
+        ),
     ],
-    ids=["minified", "br", "inline", "invisible", "table", "bare-text", "comment"],
+    ids=[
+        "minified",
+        "br",
+        "inline",
+        "invisible",
+        "table",
+        "bare-text",
+        "comment",
+        "direction-marks",
+        "rows",
+        "cell-break",
+        "list-item",
+        "around-a-block",
+        "deleted-inline",
+        "quotation",
+    ],
 )
 def test_lines_of_kept_markup_are_held_as_trafilatura_writes_them(
     html: str, lines: list[str]
@@ -55,9 +83,42 @@ def test_a_long_part_of_a_kept_line_is_held() -> None:
 def test_nested_kept_elements_count_once() -> None:
     html = "<div class=k><div class=k><p class=k>Support the food bank</p></div></div>"
 
-    assert kept_lines(html).joined == kept_lines(html, "body > .k").joined
-    assert kept_lines(html).joined.count("support the food bank") == 1
+    assert kept_lines(html).lines == kept_lines(html, "body > .k").lines
+    assert kept_lines(html).lines.count("support the food bank") == 2  # the <p> whole, and its line
 
 
 def test_no_kept_element_holds_nothing() -> None:
     assert kept_lines("<p>Support us</p>", ".missing").holding(["Support us"]) == set()
+
+
+def test_text_after_the_kept_element_is_not_kept() -> None:
+    assert (
+        kept_lines("<div class=k><p>Story text</p></div>Support us today").holding(
+            ["Support us today"]
+        )
+        == set()
+    )
+
+
+def test_a_long_line_joining_two_kept_lines_is_not_held() -> None:
+    kept = kept_lines(
+        "<div class=k><p>one two three four five</p><p>six seven eight nine</p></div>"
+    )
+
+    assert kept.holding(["one two three four five six seven eight nine"]) == set()
+
+
+def test_each_kept_line_holds_one_line_of_the_text_in_order() -> None:
+    """An appeal after the kept story that opens with the story's subheading."""
+    kept = kept_lines(
+        "<div class=k><h3>How you can help</h3><p>The food bank needs tins.</p></div>"
+    )
+    text = ["How you can help", "The food bank needs tins.", "How you can help", "Give $5"]
+
+    assert kept.holding(text) == {0, 1}
+
+
+def test_keeping_the_body_keeps_every_line() -> None:
+    kept = kept_lines("<p>Story</p><table><tr><td>odd</td><td>markup</td></tr></table>", "body")
+
+    assert kept.holding(["Story", "any line at all", ""]) == {0, 1}

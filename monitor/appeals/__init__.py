@@ -13,6 +13,10 @@ Three layers, all pure:
   (``scoring`` weighs each paragraph with ``SIGNALS``), and the runs the learned
   paragraph model (``model``), read in the story's context, gives enough weight.
 
+What a feed's ``keep`` selectors match is spared by all three: the tree layers
+never drop it, and ``KeptLines`` traces the extracted lines back to it for the
+text layer.
+
 None fetches anything, and none knows about sites: what marks an appeal is data
 (``APPEAL_TOKENS``, ``SIGNALS``, the model's weights trained on
 ``tools/appeal_data``), so a new language or a new markup habit is new data,
@@ -20,12 +24,14 @@ not new code.
 """
 
 from monitor.appeals.boxes import strip_appeal_boxes
+from monitor.appeals.kept import KeptLines
 from monitor.appeals.markup import is_detached, main_content, strip_appeal_containers
 from monitor.appeals.signals import SIGNALS, Signal
 from monitor.appeals.text import strip_appeal_text
 
 __all__ = [
     "SIGNALS",
+    "KeptLines",
     "Signal",
     "is_detached",
     "main_content",

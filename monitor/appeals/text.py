@@ -253,10 +253,9 @@ class _Scores(Sequence[Scored]):
     """Full paragraph scores, computed on first use: only paragraphs in and
     around a possible appeal need more than the asks-only score."""
 
-    def __init__(self, paragraphs: Sequence[str], protected: AbstractSet[int]) -> None:
+    def __init__(self, paragraphs: Sequence[str]) -> None:
         self._paragraphs = paragraphs
-        # A protected paragraph (``strip_appeal_text``) has no appeal words to join by.
-        self._cache: dict[int, Scored] = dict.fromkeys(protected, NOTHING)
+        self._cache: dict[int, Scored] = {}
 
     def __len__(self) -> int:
         return len(self._paragraphs)
@@ -282,8 +281,10 @@ def _find_blocks(
     protected: AbstractSet[int],
 ) -> list[_Block]:
     logits, cohesion = _read(paragraphs, around)
-    # What the user keeps is read as the story's surest line: it neither
-    # starts an appeal nor lends its words to one around it.
+    about = _about_appeals(paragraphs, logits, headline=headline, box=box)
+    # What the user keeps is read as the story's surest line, once the lede has
+    # told what the story is about: it neither starts an appeal nor joins one
+    # (``_JOIN_FLOOR``), and no run of the model's takes it.
     for k in protected:
         logits[k] = -_LOGIT_CLIP
     words = [len(p.split()) for p in paragraphs]
@@ -304,16 +305,11 @@ def _find_blocks(
     # story's service lines (``is_how_to``: a how-to's steps, how to leave; not
     # with a sure sign of an appeal in them, which ``score`` already treats
     # so), looked for only where the model leans towards an appeal.
-    story_lines = (
-        protected
-        | questions
-        | {
-            k
-            for k, p in enumerate(paragraphs)
-            if logits[k] > _RULES_FLOOR and not asks[k].sure and is_how_to(p)
-        }
-    )
-    about = _about_appeals(paragraphs, logits, headline=headline, box=box)
+    story_lines = questions | {
+        k
+        for k, p in enumerate(paragraphs)
+        if logits[k] > _RULES_FLOOR and not asks[k].sure and is_how_to(p)
+    }
     # The headline's words: a section under a subheading repeating them is the
     # story's (``_rule_blocks``, ``_runs``).
     headed = _stems(headline) if headline else set()
@@ -326,7 +322,6 @@ def _find_blocks(
         about=about,
         cohesion=cohesion,
         headed=headed,
-        protected=protected,
     )
     evidence = _evidence(
         paragraphs,
@@ -476,13 +471,12 @@ def _rule_blocks(
     about: bool,
     cohesion: Sequence[float | None],
     headed: AbstractSet[str] = frozenset(),
-    protected: AbstractSet[int] = frozenset(),
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
     if not any(s.ask or s.lead for s in asks):
         return []  # the common case: no rule block can start anywhere
-    scores = _Scores(paragraphs, protected)
+    scores = _Scores(paragraphs)
     blocks: list[_Block] = []
     taken = -1
     for first, last in _seeds(asks):
@@ -970,10 +964,11 @@ def strip_appeal_text(
     about, and anywhere in a story whose headline (or lede) names an appeal as
     its subject (``SUBJECTS``) or whose opening quotes one a rule is sure of.
     ``protected``: indices of paragraphs the user said are never appeals (a
-    feed's ``keep`` selectors): they stay, read as the story's surest lines, so
-    that they neither start an appeal nor join one; an appeal beside them that
-    is one on its own still goes, in stretches around them.
+    feed's ``keep`` selectors; others are ignored): they stay, read as the
+    story's surest lines, so that they neither start an appeal nor join one;
+    the rest of an appeal around them still goes, in stretches around them.
     """
+    protected = {k for k in protected if 0 <= k < len(paragraphs)}
     blocks = _find_blocks(
         paragraphs, box=box, around=around, headline=headline, protected=protected
     )
