@@ -1470,3 +1470,14 @@ def test_a_protected_ask_starts_no_block_to_take_its_neighbour() -> None:
 
 def kept_text_protected(paragraphs: list[str], protected: set[int]) -> list[str]:
     return strip_appeal_text(paragraphs, protected=protected)[0]
+
+
+@pytest.mark.parametrize("button", ["Sign up", "Donate now"])
+def test_a_protected_button_is_no_label_to_pull_a_line_into_an_appeal(button: str) -> None:
+    """A kept short line after a story line is neither the appeal's button nor
+    its ask: the story line before it stays, as it does alone."""
+    line = "Download the deputies' hearings on the pay freeze."
+    assert kept([*STORY[:2], line, *STORY[2:]]) == [*STORY[:2], line, *STORY[2:]]
+    text = [*STORY[:2], line, button, *STORY[2:]]
+
+    assert kept_text_protected(text, {3}) == text

@@ -84,7 +84,7 @@ def test_nested_kept_elements_count_once() -> None:
     html = "<div class=k><div class=k><p class=k>Support the food bank</p></div></div>"
 
     assert kept_lines(html).lines == kept_lines(html, "body > .k").lines
-    assert kept_lines(html).lines.count("support the food bank") == 2  # the <p> whole, and its line
+    assert kept_lines(html).lines.count("support the food bank") == 1
 
 
 def test_no_kept_element_holds_nothing() -> None:
@@ -122,3 +122,29 @@ def test_keeping_the_body_keeps_every_line() -> None:
     kept = kept_lines("<p>Story</p><table><tr><td>odd</td><td>markup</td></tr></table>", "body")
 
     assert kept.holding(["Story", "any line at all", ""]) == {0, 1}
+
+
+def test_a_kept_paragraph_holds_one_line_of_the_text() -> None:
+    """Read whole only where it breaks, a kept <p> is one kept line, not two."""
+    kept = kept_lines(
+        "<div class=k><p>The food bank needs tins.</p><p><b>How you can help</b></p></div>"
+    )
+    text = ["The food bank needs tins.", "How you can help", "How you can help", "Give $5"]
+
+    assert kept.holding(text) == {0, 1}
+
+
+def test_kept_elements_are_read_in_the_pages_order_not_the_selectors() -> None:
+    html = "<div class=a><h3>How you can help</h3><p>Give tins.</p></div><p class=b>Story.</p>"
+    text = ["How you can help", "Give tins.", "Story."]
+
+    assert kept_lines(html, ".b, .a").holding(text) == {0, 1, 2}
+    root = lxml.html.fromstring(f"<html><body>{html}</body></html>")
+    backwards = KeptLines.of([*root.cssselect(".b"), *root.cssselect(".a")])
+    assert backwards.holding(text) == {0, 1, 2}
+
+
+def test_a_kept_element_trafilatura_deletes_holds_nothing() -> None:
+    html = "<aside class=k><p>Support us today</p></aside><p>Support us today</p>"
+
+    assert kept_lines(html).lines == ()

@@ -67,11 +67,20 @@ class KeptLines:
     @classmethod
     def of(cls, kept: Sequence[HtmlElement]) -> KeptLines:
         chosen = set(kept)
-        # An element inside another kept one adds no line of its own.
-        outermost = [e for e in kept if not any(a in chosen for a in e.iterancestors())]
+        # An element inside another kept one adds no line of its own, nor one
+        # that trafilatura deletes with its text.
+        outermost = [
+            e
+            for e in dict.fromkeys(kept)
+            if not any(a in chosen or a.tag in _DELETED for a in e.iterancestors())
+            and e.tag not in _DELETED
+        ]
         if any(e.tag in ("html", "body") for e in outermost):
             return cls((), everything=True)
-        found = [line for element in dict.fromkeys(outermost) for line in _lines(element)]
+        if outermost:  # in the page's order, which the text's lines follow
+            order = {e: k for k, e in enumerate(outermost[0].getroottree().iter())}
+            outermost.sort(key=order.__getitem__)
+        found = [line for element in outermost for line in _lines(element)]
         return cls(tuple(w for line in found if (w := words(line))))
 
     def holding(self, paragraphs: Sequence[str]) -> frozenset[int]:
@@ -104,7 +113,12 @@ def _lines(element: HtmlElement) -> Iterator[str]:
         yield from "".join(parts).split("\n")
         parts.clear()
         if piece is not _BREAK:
-            yield "".join(p if isinstance(p, str) else " " for p in _pieces(piece, whole=False))
+            inner = list(_pieces(piece, whole=False))
+            # Whole as well only where it breaks: else its one line is that.
+            if any(not isinstance(p, str) for p in inner[1:-1]) or "\n" in "".join(
+                p for p in inner if isinstance(p, str)
+            ):
+                yield "".join(p if isinstance(p, str) else " " for p in inner)
     yield from "".join(parts).split("\n")
 
 

@@ -183,7 +183,8 @@ _REGISTER = frozenset({"speaks from the publication to the reader"})
 
 def _joins(neighbour: Scored, words: int, logit: float, *, opener: bool) -> bool:
     """Whether a short paragraph beside an appeal belongs to it: it speaks the
-    appeal's language, or, as its titled opener, the appeal's register."""
+    appeal's language, or, as its titled opener, the appeal's register, and the
+    model does not read it surely as the story's."""
     if words > _EXTEND_MAX_WORDS or logit < _JOIN_FLOOR:
         return False
     if not (neighbour.weight or neighbour.voice):
@@ -253,9 +254,10 @@ class _Scores(Sequence[Scored]):
     """Full paragraph scores, computed on first use: only paragraphs in and
     around a possible appeal need more than the asks-only score."""
 
-    def __init__(self, paragraphs: Sequence[str]) -> None:
+    def __init__(self, paragraphs: Sequence[str], protected: AbstractSet[int]) -> None:
         self._paragraphs = paragraphs
-        self._cache: dict[int, Scored] = {}
+        # A protected paragraph (``strip_appeal_text``) says nothing for an appeal.
+        self._cache: dict[int, Scored] = dict.fromkeys(protected, NOTHING)
 
     def __len__(self) -> int:
         return len(self._paragraphs)
@@ -283,8 +285,9 @@ def _find_blocks(
     logits, cohesion = _read(paragraphs, around)
     about = _about_appeals(paragraphs, logits, headline=headline, box=box)
     # What the user keeps is read as the story's surest line, once the lede has
-    # told what the story is about: it neither starts an appeal nor joins one
-    # (``_JOIN_FLOOR``), and no run of the model's takes it.
+    # told what the story is about, with no appeal words and as no label: it
+    # neither starts an appeal, nor joins one (``_JOIN_FLOOR``), nor heads or
+    # closes one as its title or button, nor lends one its evidence.
     for k in protected:
         logits[k] = -_LOGIT_CLIP
     words = [len(p.split()) for p in paragraphs]
@@ -297,7 +300,9 @@ def _find_blocks(
         for k, p in enumerate(paragraphs)
     ]
     labels = [
-        _label_words(p) if words[k] <= _HEADING_WORDS and not is_list_item(p) else 0
+        _label_words(p)
+        if words[k] <= _HEADING_WORDS and not is_list_item(p) and k not in protected
+        else 0
         for k, p in enumerate(paragraphs)
     ]
     questions = set() if box else _explainer_questions(paragraphs, words, asks)
@@ -322,6 +327,7 @@ def _find_blocks(
         about=about,
         cohesion=cohesion,
         headed=headed,
+        protected=protected,
     )
     evidence = _evidence(
         paragraphs,
@@ -471,12 +477,13 @@ def _rule_blocks(
     about: bool,
     cohesion: Sequence[float | None],
     headed: AbstractSet[str] = frozenset(),
+    protected: AbstractSet[int] = frozenset(),
 ) -> list[_Block]:
     """The blocks the rules find: asks grown over their neighbours, kept where
     their evidence suffices (``_is_appeal``)."""
     if not any(s.ask or s.lead for s in asks):
         return []  # the common case: no rule block can start anywhere
-    scores = _Scores(paragraphs)
+    scores = _Scores(paragraphs, protected)
     blocks: list[_Block] = []
     taken = -1
     for first, last in _seeds(asks):
@@ -964,9 +971,10 @@ def strip_appeal_text(
     about, and anywhere in a story whose headline (or lede) names an appeal as
     its subject (``SUBJECTS``) or whose opening quotes one a rule is sure of.
     ``protected``: indices of paragraphs the user said are never appeals (a
-    feed's ``keep`` selectors; others are ignored): they stay, read as the
-    story's surest lines, so that they neither start an appeal nor join one;
-    the rest of an appeal around them still goes, in stretches around them.
+    feed's ``keep`` selectors; indices outside the text are ignored): they
+    stay, read as the story's surest lines, so that they neither start an
+    appeal nor join one; the rest of an appeal around them still goes, in
+    stretches around them.
     """
     protected = {k for k in protected if 0 <= k < len(paragraphs)}
     blocks = _find_blocks(
@@ -978,8 +986,9 @@ def strip_appeal_text(
         gone = [k for k in range(block.start, block.end + 1) if k not in protected]
         dropped.update(gone)
         # One removal per stretch the protected paragraphs leave of the block.
-        for _, stretch in itertools.groupby(enumerate(gone), lambda pair: pair[1] - pair[0]):
-            text = "\n".join(paragraphs[k].strip() for _, k in stretch)
-            removals.append(Removal(text, block.reason))
+        for _, pairs in itertools.groupby(enumerate(gone), lambda pair: pair[1] - pair[0]):
+            stretch = [k for _, k in pairs]
+            text = "\n".join(paragraphs[k].strip() for k in stretch)
+            removals.append(Removal(text, _Block(stretch[0], stretch[-1], block.reasons).reason))
     kept = [p for k, p in enumerate(paragraphs) if k not in dropped]
     return kept, removals
