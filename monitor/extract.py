@@ -67,10 +67,11 @@ def extract_article(
     """Extract the article of one page, without appeals; say what was removed and why.
 
     ``remove`` holds CSS selectors dropped before extraction; ``keep`` holds CSS
-    selectors that the markup layers never drop (nor what holds them), and whose
-    lines the text layer never removes (``KeptLines``). Raises ExtractError, and
-    nothing else, when the page is empty, not HTML, holds no article text, or a
-    selector is invalid. Does not fetch the page and does not follow links.
+    selectors that the markup layers never drop (nor what they hold or what
+    holds them), and whose lines the text layer never removes (``KeptLines``).
+    Raises ExtractError, and nothing else, when the page is empty, not HTML,
+    holds no article text, or a selector is invalid. Does not fetch the page and
+    does not follow links.
     """
     where = f" ({url})" if url else ""
     removed: list[Removal] = []
