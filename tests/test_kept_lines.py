@@ -108,30 +108,34 @@ def test_a_long_line_joining_two_kept_lines_is_not_held() -> None:
     assert kept.holding(["one two three four five six seven eight nine"]) == set()
 
 
-def test_each_kept_line_holds_one_line_of_the_text_in_order() -> None:
-    """An appeal after the kept story that opens with the story's subheading."""
-    kept = kept_lines(
-        "<div class=k><h3>How you can help</h3><p>The food bank needs tins.</p></div>"
-    )
-    text = ["How you can help", "The food bank needs tins.", "How you can help", "Give $5"]
+TINS = "The food bank needs tins."
+HELP = "How you can help"
 
-    assert kept.holding(text) == {0, 1}
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            f"<div class=k><h3>{HELP}</h3><p>{TINS}</p></div>",
+            [HELP, TINS, HELP, "Give $5"],
+        ),
+        # Read whole only where it breaks, a kept <p> is one kept line, not two.
+        (
+            f"<div class=k><p>{TINS}</p><p><b>{HELP}</b></p></div>",
+            [TINS, HELP, HELP, "Give $5"],
+        ),
+    ],
+    ids=["subheading", "bold-paragraph"],
+)
+def test_each_kept_line_holds_one_line_of_the_text(html: str, text: list[str]) -> None:
+    """An appeal after the kept story that opens with the story's subheading."""
+    assert kept_lines(html).holding(text) == {0, 1}
 
 
 def test_keeping_the_body_keeps_every_line() -> None:
     kept = kept_lines("<p>Story</p><table><tr><td>odd</td><td>markup</td></tr></table>", "body")
 
     assert kept.holding(["Story", "any line at all", ""]) == {0, 1}
-
-
-def test_a_kept_paragraph_holds_one_line_of_the_text() -> None:
-    """Read whole only where it breaks, a kept <p> is one kept line, not two."""
-    kept = kept_lines(
-        "<div class=k><p>The food bank needs tins.</p><p><b>How you can help</b></p></div>"
-    )
-    text = ["The food bank needs tins.", "How you can help", "How you can help", "Give $5"]
-
-    assert kept.holding(text) == {0, 1}
 
 
 def test_kept_elements_are_read_in_the_pages_order_not_the_selectors() -> None:
